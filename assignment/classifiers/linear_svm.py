@@ -1,0 +1,114 @@
+"""Multiclass SVM (hinge) loss and its gradient, with loops and vectorized.
+
+For one example with scores ``s = x @ W`` and correct class ``y``, the loss is
+
+    L_i = sum over j != y of max(0, s_j - s_y + delta),   delta = 1,
+
+and the full loss is the mean of ``L_i`` over the N examples plus
+``reg * sum(W**2)`` (L2 regularization), so its gradient adds ``2 * reg * W``.
+"""
+
+import numpy as np
+
+
+def svm_loss_naive(W, X, y, reg):
+    """Multiclass SVM loss and gradient, computed with explicit loops.
+
+    Parameters
+    ----------
+    W : ndarray, shape (D, C)
+        Weights: one column of D numbers per class (the bias is the last row
+        when X carries a column of ones).
+    X : ndarray, shape (N, D)
+        A minibatch of N examples, one per row.
+    y : ndarray of int, shape (N,)
+        Labels; ``y[i] = c`` means that ``X[i]`` has label c, with 0 <= c < C.
+    reg : float
+        Regularization strength (lambda).
+
+    Returns
+    -------
+    loss : float
+        Mean hinge loss over the N examples plus ``reg * sum(W**2)``.
+    dW : ndarray, shape (D, C)
+        Gradient of the loss with respect to W.
+
+    Notes
+    -----
+    The margin is delta = 1 and the sum runs over the classes j != y[i].
+    Where a margin is exactly zero the hinge has a kink; there this function
+    counts the margin as inactive (gradient 0). None of the inputs is modified.
+    """
+    dW = np.zeros_like(W)
+    num_classes = W.shape[1]
+    num_train = X.shape[0]
+    loss = 0.0
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        correct_class_score = scores[y[i]]
+        for j in range(num_classes):
+            if j == y[i]:
+                continue
+            margin = scores[j] - correct_class_score + 1  # delta = 1
+            if margin > 0:
+                loss += margin
+                # TODO: Add this margin's contribution to the gradient dW.
+                # The margin depends on W only through scores[j] = X[i] @ W[:, j]
+                # and scores[y[i]] = X[i] @ W[:, y[i]]: which columns of dW
+                # change, and by how much?
+                ### BEGIN SOLUTION
+                dW[:, j] += X[i]
+                dW[:, y[i]] -= X[i]
+                ### END SOLUTION
+
+    # The data loss is the mean over the training examples.
+    loss /= num_train
+    # Add the L2 regularization term.
+    loss += reg * np.sum(W * W)
+
+    # TODO: The loss above is a mean plus reg * sum(W**2). Make dW the
+    # gradient of exactly that loss (what happens to the sum you built in the
+    # loop, and what is the derivative of reg * sum(W**2)?).
+    ### BEGIN SOLUTION
+    dW /= num_train
+    dW += 2 * reg * W
+    ### END SOLUTION
+
+    return float(loss), dW
+
+
+def svm_loss_vectorized(W, X, y, reg):
+    """Multiclass SVM loss and gradient, without explicit loops.
+
+    Same inputs, outputs and conventions as :func:`svm_loss_naive`:
+    W (D, C), X (N, D), y (N,) of int, reg float; returns (loss, dW) with dW
+    of shape (D, C). Delta is 1, the data loss is the mean over the N
+    examples, regularization is ``reg * sum(W**2)``. None of the inputs is
+    modified.
+    """
+    num_train = X.shape[0]
+    rows = np.arange(num_train)
+
+    # TODO: Compute the loss without any loop over examples or classes.
+    # Compute all scores at once, pick out each row's correct-class score,
+    # and form the matrix of margins. Keep the margins: the gradient needs them.
+    ### BEGIN SOLUTION
+    scores = X @ W                                     # (N, C)
+    correct_class_scores = scores[rows, y][:, np.newaxis]  # (N, 1)
+    margins = np.maximum(0, scores - correct_class_scores + 1)
+    margins[rows, y] = 0  # the sum runs over j != y_i only
+    loss = margins.sum() / num_train + reg * np.sum(W * W)
+    ### END SOLUTION
+
+    # TODO: Compute the gradient without any loop. Hint: first build the
+    # gradient of the loss with respect to the scores, dscores of shape (N, C),
+    # then use the chain rule through scores = X @ W.
+    ### BEGIN SOLUTION
+    # Every active margin adds +1 to its own class and -1 to the correct class.
+    dscores = (margins > 0).astype(X.dtype)
+    dscores[rows, y] = -dscores.sum(axis=1)
+    dscores /= num_train
+    dW = X.T @ dscores + 2 * reg * W
+    ### END SOLUTION
+
+    return float(loss), dW

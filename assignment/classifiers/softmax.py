@@ -1,0 +1,107 @@
+"""Softmax (cross-entropy) loss and its gradient, with loops and vectorized.
+
+For one example with scores ``s = x @ W`` and correct class ``y``, the
+softmax turns scores into probabilities ``p_k = exp(s_k) / sum_j exp(s_j)``
+and the loss is ``L_i = -ln p_y`` (the natural logarithm). The full loss is the
+mean of ``L_i`` over the N examples plus ``reg * sum(W**2)``.
+
+Numerical stability: ``exp`` overflows for scores near 1000. Subtracting the
+row's largest score from every score leaves the probabilities unchanged
+(the factor exp(-max) cancels in the ratio) and keeps every exponent <= 0.
+"""
+
+import numpy as np
+
+
+def softmax_loss_naive(W, X, y, reg):
+    """Softmax loss and gradient, computed with explicit loops.
+
+    Parameters
+    ----------
+    W : ndarray, shape (D, C)
+        Weights: one column of D numbers per class.
+    X : ndarray, shape (N, D)
+        A minibatch of N examples, one per row.
+    y : ndarray of int, shape (N,)
+        Labels; ``y[i] = c`` means that ``X[i]`` has label c, with 0 <= c < C.
+    reg : float
+        Regularization strength (lambda).
+
+    Returns
+    -------
+    loss : float
+        Mean cross-entropy (natural log) over the N examples plus
+        ``reg * sum(W**2)``.
+    dW : ndarray, shape (D, C)
+        Gradient of the loss with respect to W.
+
+    Notes
+    -----
+    Must stay finite, with no warning, when the scores are huge (near +1000
+    or -1000): shift each row of scores by its maximum first. None of the
+    inputs is modified.
+    """
+    loss = 0.0
+    dW = np.zeros_like(W)
+
+    # TODO: Compute the softmax loss and its gradient with explicit loops.
+    # Store the loss in loss and the gradient in dW. Be careful with
+    # numerical stability (see the module docstring), use the natural log,
+    # average over the examples and add the regularization term.
+    ### BEGIN SOLUTION
+    num_train = X.shape[0]
+    num_classes = W.shape[1]
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        scores = scores - scores.max()  # stability: every exponent <= 0
+        exp_scores = np.exp(scores)
+        sum_exp = exp_scores.sum()
+        # -ln(exp(s_y) / sum) written so that a tiny probability cannot
+        # underflow to log(0).
+        loss += np.log(sum_exp) - scores[y[i]]
+        for j in range(num_classes):
+            probability = exp_scores[j] / sum_exp
+            # dL_i/ds_j = p_j - 1[j == y_i], and ds_j/dW[:, j] = X[i].
+            dW[:, j] += (probability - (j == y[i])) * X[i]
+
+    loss /= num_train
+    loss += reg * np.sum(W * W)
+    dW /= num_train
+    dW += 2 * reg * W
+    ### END SOLUTION
+
+    return float(loss), dW
+
+
+def softmax_loss_vectorized(W, X, y, reg):
+    """Softmax loss and gradient, without explicit loops.
+
+    Same inputs, outputs and conventions as :func:`softmax_loss_naive`:
+    W (D, C), X (N, D), y (N,) of int, reg float; returns (loss, dW) with dW
+    of shape (D, C). Natural log, mean over the N examples,
+    ``reg * sum(W**2)``, numerically stable. None of the inputs is modified.
+    """
+    loss = 0.0
+    dW = np.zeros_like(W)
+
+    # TODO: Compute the softmax loss and its gradient without explicit loops.
+    # Hint: the gradient of the loss with respect to the scores is the matrix
+    # of probabilities minus 1 at each row's correct class.
+    ### BEGIN SOLUTION
+    num_train = X.shape[0]
+    rows = np.arange(num_train)
+
+    scores = X @ W                                   # (N, C)
+    scores -= scores.max(axis=1, keepdims=True)      # stability
+    exp_scores = np.exp(scores)
+    sum_exp = exp_scores.sum(axis=1, keepdims=True)  # (N, 1)
+    loss = np.mean(np.log(sum_exp[:, 0]) - scores[rows, y])
+    loss += reg * np.sum(W * W)
+
+    dscores = exp_scores / sum_exp                   # probabilities
+    dscores[rows, y] -= 1
+    dscores /= num_train
+    dW = X.T @ dscores + 2 * reg * W
+    ### END SOLUTION
+
+    return float(loss), dW
