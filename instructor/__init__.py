@@ -1,0 +1,1 @@
+"""Instructor tools: the release builder and the grader (never shipped to students)."""

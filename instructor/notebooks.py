@@ -1,0 +1,171 @@
+"""Reading, executing and rewriting the course notebooks and their check cells.
+
+A *check cell* is a code cell tagged ``nbval-check-output``; its stored output,
+produced by the reference solution, is what ``pytest --nbval-lax`` compares.
+Its metadata carries ``"grading": {"id": <stable id>, "points": <int>}``.
+A *hidden* check is also tagged ``hidden``: graders keep it, students never see it.
+
+Every check cell is self-contained: it needs only the notebook's first code cell
+(imports and path set-up). So a notebook reduced to that cell and its check
+cells (:func:`checks_only`) grades exactly like the whole notebook, in seconds.
+"""
+
+import copy
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+CHECK_TAG = "nbval-check-output"
+HIDDEN_TAG = "hidden"
+NBFORMAT_VERSION = 4
+
+
+def read(path):
+    """Read a notebook file into a NotebookNode (nbformat 4)."""
+    return nbformat.read(str(path), as_version=NBFORMAT_VERSION)
+
+
+def write(nb, path):
+    """Write a notebook atomically: readers never see a half-written file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            nbformat.write(nb, f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def tags(cell):
+    """The set of a cell's tags."""
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def is_check(cell):
+    return cell.cell_type == "code" and CHECK_TAG in tags(cell)
+
+
+def is_hidden(cell):
+    return HIDDEN_TAG in tags(cell)
+
+
+def check_info(cell):
+    """The grading metadata of a check cell: dict with id, points, hidden."""
+    grading = cell.get("metadata", {}).get("grading", {})
+    return {"id": grading.get("id"), "points": grading.get("points"),
+            "hidden": is_hidden(cell)}
+
+
+def checks(nb):
+    """(cell index, grading info) of every check cell, in notebook order."""
+    return [(index, check_info(cell)) for index, cell in enumerate(nb.cells)
+            if is_check(cell)]
+
+
+def setup_cell_index(nb):
+    """Index of the first code cell: the imports every check cell relies on."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            return index
+    raise ValueError("The notebook has no code cell.")
+
+
+def checks_only(nb):
+    """A copy of nb with only its set-up cell and its check cells (outputs kept)."""
+    setup = setup_cell_index(nb)
+    reduced = copy.deepcopy(nb)
+    reduced.cells = [copy.deepcopy(cell) for index, cell in enumerate(nb.cells)
+                     if index == setup or is_check(cell)]
+    return reduced
+
+
+def without_hidden(nb):
+    """A copy of nb without its hidden cells."""
+    public = copy.deepcopy(nb)
+    public.cells = [cell for cell in public.cells if not is_hidden(cell)]
+    return public
+
+
+def clear_outputs(nb, keep_checks=True):
+    """A copy of nb with every output cleared, except check cells' if keep_checks."""
+    cleared = copy.deepcopy(nb)
+    for cell in cleared.cells:
+        if cell.cell_type == "code" and not (keep_checks and is_check(cell)):
+            # nbval treats a cell with outputs but no execution count as an
+            # error, so check cells keep theirs.
+            cell.execution_count = None
+            cell.outputs = []
+    return cleared
+
+
+def execute(nb, cwd, timeout=600):
+    """Run every cell of a copy of nb in a fresh kernel of this Python.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+    cwd : path
+        Working directory of the kernel (the notebooks' folder of a kit).
+    timeout : float
+        Seconds allowed per cell.
+
+    Returns
+    -------
+    NotebookNode
+        The executed copy, with outputs.
+    """
+    from nbclient import NotebookClient
+
+    executed = copy.deepcopy(nb)
+    client = NotebookClient(
+        executed, timeout=timeout, kernel_name="python3",
+        resources={"metadata": {"path": str(cwd)}},
+        allow_errors=False)
+    env_before = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"  # no figures need drawing to refresh outputs
+    try:
+        client.execute()
+    finally:
+        if env_before is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = env_before
+    return executed
+
+
+def refresh_check_outputs(path, timeout=600):
+    """Re-run a notebook with this kit's solution and store its check outputs.
+
+    Every other output is cleared, so the committed notebook holds only what
+    nbval compares. Returns the ids of the checks whose output changed.
+    """
+    path = Path(path)
+    nb = read(path)
+    executed = execute(nb, cwd=path.parent, timeout=timeout)
+    refreshed = clear_outputs(executed, keep_checks=True)
+    changed = [check_info(old)["id"] for old, new in zip(nb.cells, refreshed.cells)
+               if is_check(old) and old.outputs != new.outputs]
+    write(refreshed, path)
+    return changed
+
+
+def main(argv=None):
+    """``python -m instructor.notebooks NOTEBOOK...``: refresh check outputs."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        print("usage: python -m instructor.notebooks NOTEBOOK.ipynb ...", file=sys.stderr)
+        return 2
+    for name in argv:
+        changed = refresh_check_outputs(name)
+        print(f"{name}: {len(changed)} check output(s) changed"
+              + (f": {', '.join(map(str, changed))}" if changed else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
