@@ -22,6 +22,7 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter, LogFormatter
 
 __all__ = [
     "show_samples_per_class",
@@ -61,10 +62,11 @@ def _rows_to_images(X, image_shape, what="X"):
         raise ValueError(f"{what} must be 2-D (one image per row), got shape {X.shape}")
     size = int(np.prod(shape))
     if X.shape[1] != size:
+        has = f"{what} has" if what == "image_row" else f"{what} rows have"
         raise ValueError(
-            f"{what} rows have {X.shape[1]} values but image_shape {shape} "
-            f"needs {size}; pass the image_shape that the data loader returned "
-            f"(and use rows before the bias column is appended)"
+            f"{has} {X.shape[1]} values but image_shape {shape} needs {size}; "
+            f"pass the image_shape that the data loader returned (and images "
+            f"without the bias column)"
         )
     return X.reshape((X.shape[0],) + shape)
 
@@ -101,6 +103,13 @@ def _as_1d(values, what):
     if a.ndim != 1 or a.size == 0:
         raise ValueError(f"{what} must be a non-empty 1-D sequence, got shape {a.shape}")
     return a
+
+
+def _set_log_y(ax):
+    """Logarithmic y axis with plain tick labels (``2``, ``10``, ``1e+08``, not ``2x10^0``)."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(LogFormatter())  # labels minor ticks only over few decades
 
 
 def _format_log_tick(value):
@@ -342,7 +351,7 @@ def plot_loss_curve(losses, title="Training loss", smooth=None, log_y=False,
                 linewidth=2.0, label=f"moving average ({window} iterations)")
         ax.legend()
     if log_y:
-        ax.set_yscale("log")
+        _set_log_y(ax)
     ax.set_title(title)
     ax.set_xlabel("iteration")
     ax.set_ylabel(ylabel)
@@ -385,7 +394,7 @@ def plot_loss_curves(curves, title="Training loss", smooth=None, log_y=False,
         ax.plot(np.arange(window - 1, losses.size), _moving_average(losses, window),
                 linewidth=1.5, label=str(label))
     if log_y:
-        ax.set_yscale("log")
+        _set_log_y(ax)
     window_note = f" (moving average over {smooth} iterations)" if smooth not in (None, 1) else ""
     ax.set_title(title + window_note)
     ax.set_xlabel("iteration")
@@ -608,7 +617,7 @@ def plot_timing_bars(labels, seconds, title="Run time", log_y=False,
         ax.set_title(f"{title}\n({names[fast]} is {seconds[slow] / seconds[fast]:.3g}x "
                      f"faster than {names[slow]})")
     if log_y:
-        ax.set_yscale("log")
+        _set_log_y(ax)
         positive = seconds[seconds > 0]
         if positive.size:  # headroom for the bar labels (a factor: the axis is logarithmic)
             ax.set_ylim(positive.min() / 2, positive.max() * 3)
