@@ -116,7 +116,7 @@ def _format_log_tick(value):
     """Format a hyper-parameter value as in ``1e-07`` or ``2.5e+04``."""
     if value == 0:
         return "0"
-    mantissa, exponent = f"{value:.3e}".split("e")
+    mantissa, exponent = f"{value:.2e}".split("e")
     mantissa = mantissa.rstrip("0").rstrip(".")
     return f"{mantissa}e{exponent}"
 
@@ -309,6 +309,19 @@ def _moving_average(values, window):
     return np.convolve(values, kernel, mode="valid")
 
 
+# Losses beyond this (or not finite) count as diverged; they are not drawn, since
+# matplotlib's tick arithmetic overflows near the float64 limit.
+_DIVERGED = 1e100
+
+
+def _split_diverged(losses):
+    """Return (losses with diverged values as NaN, first diverged iteration or None)."""
+    bad = ~np.isfinite(losses)
+    bad[~bad] = np.abs(losses[~bad]) > _DIVERGED
+    first = int(np.argmax(bad)) if bad.any() else None
+    return np.where(bad, np.nan, losses), first
+
+
 def _check_window(smooth, length):
     if smooth is None:
         return None
@@ -330,6 +343,8 @@ def plot_loss_curve(losses, title="Training loss", smooth=None, log_y=False,
     smooth : int or None
         Window (in iterations) of a trailing moving average drawn over the
         faint raw curve; ``None`` draws the raw curve only. Capped at ``T``.
+        Losses that are not finite or above 1e100 (a diverged run) are not
+        drawn; a dashed line marks the first such iteration.
     log_y : bool
         Logarithmic loss axis.
     ylabel : str
@@ -339,16 +354,20 @@ def plot_loss_curve(losses, title="Training loss", smooth=None, log_y=False,
     -------
     matplotlib.figure.Figure
     """
-    losses = _as_1d(losses, "losses")
+    losses, diverged = _split_diverged(_as_1d(losses, "losses"))
     window = _check_window(smooth, losses.size)
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     iters = np.arange(losses.size)
     if window is None or window == 1:
-        ax.plot(iters, losses, color="C0", linewidth=1.2)
+        ax.plot(iters, losses, color="C0", linewidth=1.2, label="per iteration")
     else:
         ax.plot(iters, losses, color="C0", alpha=0.3, linewidth=1.0, label="per iteration")
         ax.plot(iters[window - 1:], _moving_average(losses, window), color="C0",
                 linewidth=2.0, label=f"moving average ({window} iterations)")
+    if diverged is not None:
+        ax.axvline(diverged, color="C3", linestyle="--", linewidth=1.2,
+                   label=f"diverged (loss > {_DIVERGED:g} or not finite)")
+    if len(ax.get_lines()) > 1:
         ax.legend()
     if log_y:
         _set_log_y(ax)
@@ -368,7 +387,8 @@ def plot_loss_curves(curves, title="Training loss", smooth=None, log_y=False,
     ----------
     curves : Mapping[str, array_like]
         Legend label -> losses (shape (T_k,); lengths may differ). Insertion
-        order is kept.
+        order is kept. Losses that are not finite or above 1e100 are not
+        drawn, and the label says where that curve diverged.
     title : str
         Axes title.
     smooth : int or None
@@ -389,10 +409,11 @@ def plot_loss_curves(curves, title="Training loss", smooth=None, log_y=False,
         raise ValueError("curves must be a non-empty mapping: label -> losses")
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     for label, losses in curves.items():
-        losses = _as_1d(losses, f"curves[{label!r}]")
+        losses, diverged = _split_diverged(_as_1d(losses, f"curves[{label!r}]"))
         window = _check_window(smooth, losses.size) or 1
+        note = "" if diverged is None else f" (diverged at iteration {diverged})"
         ax.plot(np.arange(window - 1, losses.size), _moving_average(losses, window),
-                linewidth=1.5, label=str(label))
+                linewidth=1.5, label=f"{label}{note}")
     if log_y:
         _set_log_y(ax)
     window_note = f" (moving average over {smooth} iterations)" if smooth not in (None, 1) else ""
@@ -530,7 +551,7 @@ def plot_sweep_heatmap(results, learning_rates, regs, metric_name="validation ac
         flat = np.argmax(masked) if higher_is_better else np.argmin(masked)
         best = np.unravel_index(flat, grid.shape)
         lo, hi = grid[finite].min(), grid[finite].max()
-    fontsize = 9 if regs.size <= 6 else 7
+    fontsize = 9 if regs.size <= 8 else 7
     for i in range(lrs.size):
         for j in range(regs.size):
             if not finite[i, j]:

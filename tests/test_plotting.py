@@ -292,6 +292,25 @@ def test_loss_curve_with_moving_average():
     assert "5 iterations" in legend_texts(fig.axes[0])[1]
 
 
+DIVERGED = np.concatenate([np.linspace(9, 3, 50), [1e200, 1e308, np.inf, np.nan]])
+
+
+@pytest.mark.parametrize("log_y", [False, True])
+def test_loss_curve_of_a_diverged_run_marks_where(log_y, tmp_path):
+    fig = plotting.plot_loss_curve(DIVERGED, smooth=10, log_y=log_y)
+    fig.savefig(tmp_path / "diverged.png")  # huge values would overflow the tick maths
+    ax = fig.axes[0]
+    assert any(t.startswith("diverged") for t in legend_texts(ax))
+    assert ax.get_lines()[-1].get_xdata()[0] == 50
+    assert ax.get_ylim()[1] < 100
+
+
+def test_loss_curves_of_a_diverged_run_say_where(tmp_path):
+    fig = plotting.plot_loss_curves({"1e-3": DIVERGED, "1e-6": np.linspace(9, 5, 50)})
+    fig.savefig(tmp_path / "diverged.png")
+    assert legend_texts(fig.axes[0]) == ["1e-3 (diverged at iteration 50)", "1e-6"]
+
+
 def test_loss_curve_rejects_bad_input():
     with pytest.raises(ValueError, match="non-empty 1-D"):
         plotting.plot_loss_curve([])
@@ -305,7 +324,7 @@ def test_loss_curve_rejects_bad_input():
 
 def test_loss_curves_one_line_per_label_with_legend():
     curves = {"1e-07": np.linspace(9, 5, 50), "1e-06": np.linspace(9, 2, 50),
-              "1e-05": np.concatenate([[9.0, 50.0, 1e4], np.full(47, np.inf)])}  # diverged
+              "1e-05": np.linspace(9, 1, 30)}
     fig = plotting.plot_loss_curves(curves, legend_title="learning rate", log_y=True)
     (ax,) = fig.axes
     assert_labelled(ax, legend=True)
@@ -380,6 +399,13 @@ def test_heatmap_annotates_every_cell_and_highlights_the_best():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2.5e+04", "5e+04"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["1e-07", "5e-07", "1e-06"]
     assert "0.410" in ax.get_title() and "5e-07" in ax.get_title()
+
+
+def test_heatmap_tick_labels_keep_three_digits():
+    fig = plotting.plot_sweep_heatmap(np.zeros((1, 3)), [2.512e-6], [1e2, 3.1623e4, 0.0])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1e+02", "3.16e+04"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["2.51e-06"]
 
 
 def test_heatmap_from_mapping_sorts_axes_and_marks_missing_cells():
