@@ -83,20 +83,23 @@ def all_figures(X, y, names, shape):
     losses = 10 * np.exp(-np.arange(300) / 80) + rng.normal(0, 0.3, 300) + 2
     steps = np.linspace(-1, 1, 21)
     probs = np.exp(rng.normal(size=C))
+    P = plotting
     return {
-        "show_samples_per_class": plotting.show_samples_per_class(X, y, names, shape),
-        "show_image": plotting.show_image(X.mean(axis=0), shape, "Mean image"),
-        "show_weight_templates": plotting.show_weight_templates(rng.normal(size=(D + 1, C)), shape, names),
-        "plot_loss_curve": plotting.plot_loss_curve(losses, smooth=20),
-        "plot_loss_curves": plotting.plot_loss_curves({"1e-07": losses, "1e-06": losses / 2},
-                                            legend_title="learning rate", log_y=True),
-        "plot_loss_slice": plotting.plot_loss_slice(steps, np.abs(steps) + 1),
-        "plot_sweep_heatmap": plotting.plot_sweep_heatmap(rng.uniform(0.1, 0.4, (3, 2)),
-                                               [1e-7, 1e-6, 1e-5], [1e3, 1e4]),
-        "plot_timing_bars": plotting.plot_timing_bars(["naive", "vectorized"], [0.2, 0.004]),
-        "plot_accuracy_bars": plotting.plot_accuracy_bars(["train", "val"], [0.4, 0.35], chance=1 / C),
-        "plot_class_probabilities": plotting.plot_class_probabilities(probs / probs.sum(), names,
-                                                           true_class=3),
+        "show_samples_per_class": P.show_samples_per_class(X, y, names, shape),
+        "show_image": P.show_image(X.mean(axis=0), shape, "Mean image"),
+        "show_weight_templates": P.show_weight_templates(rng.normal(size=(D + 1, C)),
+                                                         shape, names),
+        "plot_loss_curve": P.plot_loss_curve(losses, smooth=20),
+        "plot_loss_curves": P.plot_loss_curves({"1e-07": losses, "1e-06": losses / 2},
+                                               legend_title="learning rate", log_y=True),
+        "plot_loss_slice": P.plot_loss_slice(steps, np.abs(steps) + 1),
+        "plot_sweep_heatmap": P.plot_sweep_heatmap(rng.uniform(0.1, 0.4, (3, 2)),
+                                                   [1e-7, 1e-6, 1e-5], [1e3, 1e4]),
+        "plot_timing_bars": P.plot_timing_bars(["naive", "vectorized"], [0.2, 0.004]),
+        "plot_accuracy_bars": P.plot_accuracy_bars(["train", "val"], [0.4, 0.35],
+                                                   chance=1 / C),
+        "plot_class_probabilities": P.plot_class_probabilities(probs / probs.sum(), names,
+                                                               true_class=3),
     }
 
 
