@@ -105,7 +105,7 @@ def svm_loss_vectorized(W, X, y, reg):
     # then use the chain rule through scores = X @ W.
     ### BEGIN SOLUTION
     # Every active margin adds +1 to its own class and -1 to the correct class.
-    dscores = (margins > 0).astype(X.dtype)
+    dscores = (margins > 0).astype(scores.dtype)
     dscores[rows, y] = -dscores.sum(axis=1)
     dscores /= num_train
     dW = X.T @ dscores + 2 * reg * W
