@@ -180,6 +180,14 @@ def test_samples_grid_is_reproducible_and_tolerates_small_classes():
     assert not all(np.array_equal(a, b) for a, b in zip(first, other))
 
 
+def test_samples_grid_keeps_a_column_for_a_class_without_images():
+    X = np.random.default_rng(0).uniform(0, 16, (6, 64))
+    fig = plotting.show_samples_per_class(X, [0, 0, 1, 1, 3, 3], list("abcd"), (8, 8),
+                                          samples_per_class=3)
+    assert [ax.get_title() for ax in fig.axes[:4]] == list("abcd")
+    assert len(image_axes(fig)) == 6
+
+
 def test_samples_grid_rejects_bad_input():
     X, y, names, shape = make_data("cifar")
     with pytest.raises(ValueError, match=r"3072 values but image_shape \(8, 8\) needs 64"):
