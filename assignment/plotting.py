@@ -55,9 +55,13 @@ def _check_image_shape(image_shape):
 
 
 def _rows_to_images(X, image_shape, what="X"):
-    """Reshape image rows (N, D) to (N, *image_shape), checking that D fits."""
+    """Reshape image rows (N, D) to (N, *image_shape), checking that D fits.
+
+    No float copy is made here: ``X`` may be a whole training set (CIFAR-10:
+    50,000 x 3,072); callers convert only the images they show.
+    """
     shape = _check_image_shape(image_shape)
-    X = np.asarray(X, dtype=float)
+    X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"{what} must be 2-D (one image per row), got shape {X.shape}")
     size = int(np.prod(shape))
@@ -186,7 +190,7 @@ def show_samples_per_class(X, y, class_names, image_shape, samples_per_class=7,
         idx = np.flatnonzero(y == c)
         chosen.append(rng.choice(idx, size=min(rows, idx.size), replace=False))
     all_idx = np.concatenate(chosen)
-    shown = _rescale01(images[all_idx]) if all_idx.size else images[:0]
+    shown = _rescale01(images[all_idx].astype(float)) if all_idx.size else images[:0]
 
     cols = len(names)
     fig, axes = plt.subplots(rows, cols, figsize=(1.1 * cols + 0.4, 1.1 * rows + 0.8),

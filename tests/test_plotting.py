@@ -188,6 +188,14 @@ def test_samples_grid_keeps_a_column_for_a_class_without_images():
     assert len(image_axes(fig)) == 6
 
 
+def test_samples_grid_takes_raw_uint8_rows():
+    X, y, names, shape = make_data("cifar")
+    fig = plotting.show_samples_per_class(X.astype(np.uint8), y, names, shape,
+                                          samples_per_class=2)
+    shown = np.concatenate([np.ravel(ax.get_images()[0].get_array()) for ax in image_axes(fig)])
+    assert shown.min() == pytest.approx(0.0) and shown.max() == pytest.approx(1.0)
+
+
 def test_samples_grid_rejects_bad_input():
     X, y, names, shape = make_data("cifar")
     with pytest.raises(ValueError, match=r"3072 values but image_shape \(8, 8\) needs 64"):
