@@ -1,0 +1,36 @@
+"""``python -m instructor COMMAND ...``: the instructor's tools.
+
+    python -m instructor release OUT [--source DIR] [--execute full|checks]
+    python -m instructor grade SUBMISSION... --autograder OUT/autograder --out RESULTS [--jobs N]
+    python -m instructor notebooks NOTEBOOK...   (store fresh reference check outputs)
+"""
+
+import sys
+
+USAGE = __doc__.strip()
+COMMANDS = ("release", "grade", "notebooks")
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    # Each command is imported only when asked for, so one that is missing or
+    # broken never stops the others.
+    if command == "release":
+        from .release import main as run
+    elif command == "grade":
+        from .grade import main as run
+    elif command == "notebooks":
+        from .notebooks import main as run
+    else:
+        print(f"unknown command {command!r}; expected one of: {', '.join(COMMANDS)}\n\n{USAGE}",
+              file=sys.stderr)
+        return 2
+    return run(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

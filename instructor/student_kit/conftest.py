@@ -1,0 +1,155 @@
+"""The self-check: ``pytest`` in this folder runs the public checks on your code.
+
+It runs pristine copies of the notebooks' check cells (kept in ``.checks/``)
+against your ``assignment/`` package with nbval, so whatever you saved in your
+own notebooks never changes the result. At the end it prints, for every
+check, whether it passed and, when it failed, why.
+
+You do not need to read or change this file.
+"""
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+KIT = Path(__file__).resolve().parent
+CHECKS = KIT / ".checks"
+KIT_JSON = CHECKS / "kit.json"
+
+# Checks never draw figures; a window-less backend keeps kernels quiet.
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_EXCEPTION = re.compile(
+    r"^(?P<name>[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Iteration))"
+    r"(?::\s*(?P<message>.*))?$")
+
+
+def _load_kit():
+    try:
+        return json.loads(KIT_JSON.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _digest(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    canonical = json.dumps(nb, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+class _SelfCheck:
+    """Collects per-check results and prints the summary."""
+
+    def __init__(self, kit):
+        self.kit = kit
+        self.cells = {}    # nodeid -> check dict (or a set-up marker)
+        self.results = {}  # nodeid -> (passed, reason)
+
+    # -- pytest hooks -------------------------------------------------------
+
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            cell = getattr(item, "cell", None)
+            if cell is None:
+                continue
+            grading = cell.get("metadata", {}).get("grading")
+            notebook = Path(str(item.fspath)).name
+            if grading:
+                self.cells[item.nodeid] = {"id": grading.get("id"), "points": grading.get("points", 0),
+                                           "notebook": notebook}
+            else:
+                self.cells[item.nodeid] = {"id": None, "points": 0, "notebook": notebook}
+
+    def pytest_runtest_logreport(self, report):
+        if report.nodeid not in self.cells:
+            return
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            passed = report.passed and not hasattr(report, "wasxfail")
+            if report.skipped and hasattr(report, "wasxfail"):
+                reason = "not run: an earlier cell of this notebook timed out"
+            else:
+                reason = None if passed else failure_reason(report.longreprtext)
+            self.results[report.nodeid] = (passed, reason)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_terminal_summary(self, terminalreporter):
+        write = terminalreporter.write_line
+        if not self.cells:
+            return
+        terminalreporter.section("self-check: public checks", sep="=")
+        total = passed_count = points = earned = 0
+        stub_hits = False
+        notebook = None
+        for nodeid, check in self.cells.items():
+            passed, reason = self.results.get(nodeid, (False, "not run"))
+            if check["notebook"] != notebook:
+                notebook = check["notebook"]
+                write(f"notebooks/{notebook}")
+            if check["id"] is None:  # the set-up cell: only news when it fails
+                if not passed:
+                    write(f"  SETUP FAILED   {reason}  (every check below will fail: fix this first)")
+                continue
+            total += 1
+            points += check["points"] or 0
+            if passed:
+                passed_count += 1
+                earned += check["points"] or 0
+            stub_hits |= bool(reason and reason.startswith("NotImplementedError"))
+            status = "PASS" if passed else "FAIL"
+            line = f"  {status}  {check['id']}  ({check['points']} pt)"
+            write(line + (f"  {reason}" if reason else ""))
+        write("")
+        write(f"{passed_count} of {total} public checks passed ({earned} of {points} points).")
+        if stub_hits:
+            write("NotImplementedError means a TODO you have not filled in yet: open the file it "
+                  "names and replace the `raise NotImplementedError(...)` line with your code.")
+        if passed_count < total:
+            write("The full report of each failure is above (its input and traceback). "
+                  "README.md, 'Common errors', explains the usual ones.")
+        else:
+            write("All public checks pass. Hidden checks are graded too: test your code "
+                  "beyond these (edge cases, other shapes, a non-trivial reg).")
+
+
+def failure_reason(text):
+    """A one-line reason for an nbval failure report."""
+    text = _ANSI.sub("", text or "")
+    if "Timeout of" in text and "exceeded" in text:
+        return "timed out: an endless loop, or far too slow (vectorize it?)"
+    if "Cell outputs differ" in text:
+        return ("output differs from the reference: a wrong value, or something extra "
+                "printed (a leftover print?)")
+    if "Kernel died" in text or "Kernel dead" in text:
+        return "the Python kernel died (out of memory, or the code exited Python)"
+    for line in reversed(text.splitlines()):
+        match = _EXCEPTION.match(line.strip())
+        if match:
+            message = (match["message"] or "").strip()
+            return f"{match['name']}: {message}" if message else match["name"]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "failed"
+
+
+def pytest_configure(config):
+    kit = _load_kit()
+    if kit is None:
+        return  # not a student kit (e.g. this template in the instructors' source)
+    changed = [name for name, digest in kit.get("digests", {}).items()
+               if not (CHECKS / name).is_file() or _digest(CHECKS / name) != digest]
+    if changed:
+        raise pytest.UsageError(
+            "The self-check's own copies of the notebooks in .checks/ were changed or "
+            f"removed ({', '.join(changed)}). The self-check must run the pristine ones: "
+            "copy the .checks/ folder back from a fresh copy of the kit. (Your work lives in "
+            "assignment/ and notebooks/, never in .checks/.)")
+    missing = [name for name in kit.get("student_files", []) if not (KIT / name).is_file()]
+    if missing:
+        raise pytest.UsageError(
+            f"Missing file(s) that you fill in: {', '.join(missing)}. Restore them from a "
+            "fresh copy of the kit (and copy your work back in).")
+    config.pluginmanager.register(_SelfCheck(kit), "selfcheck")

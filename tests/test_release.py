@@ -1,0 +1,637 @@
+"""The release builder: `python -m instructor release OUT`.
+
+Most tests run on a small fake kit made in tmp_path (a package with solution
+regions, a notebook with public and hidden checks); the last ones release
+this repository itself, run the student kit's self-check on the stubs and on
+the reference, and install the kit from its own README in a fresh virtual
+environment.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from instructor import notebooks as nbs
+from instructor import release as rel
+from instructor.regions import find_regions, student_files
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+MOD = '''\
+"""A module with two solution regions."""
+
+
+def add(a, b):
+    """The sum of a and b."""
+    # TODO: Add a and b into total.
+    ### BEGIN SOLUTION
+    total = a + b  # secret sum line
+    ### END SOLUTION
+    return total
+
+
+class Thing:
+    """Doubles and triples."""
+
+    def double(self, x):
+        """Twice x."""
+        # TODO: Return twice x.
+        ### BEGIN SOLUTION
+        return x * 2  # secret doubling line
+        ### END SOLUTION
+
+    def triple(self, x):
+        """Three times x, in two parts."""
+        # TODO: First part.
+        ### BEGIN SOLUTION
+        twice = self.double(x)  # secret first part
+        ### END SOLUTION
+        # TODO: Second part.
+        ### BEGIN SOLUTION
+        return twice + x  # secret second part
+        ### END SOLUTION
+'''
+
+HELPERS = '''\
+"""Provided code: no regions."""
+
+
+def shout(text):
+    return text.upper() + "!"
+'''
+
+SETUP_CELL = ("import sys, pathlib\n"
+              "sys.path.insert(0, str(pathlib.Path.cwd().parent))\n"
+              "from assignment.mod import add, Thing\n"
+              "from assignment.helpers import shout")
+
+
+def check_cell(source, output, check_id, points, hidden=False, count=1):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = ["nbval-check-output"] + (["hidden"] if hidden else [])
+    cell.metadata["grading"] = {"id": check_id, "points": points}
+    cell.execution_count = count
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=output)]
+    return cell
+
+
+def fake_notebook():
+    nb = nbformat.v4.new_notebook()
+    plain = nbformat.v4.new_code_cell("print(shout('hello'))")
+    plain.execution_count = 2
+    plain.outputs = [nbformat.v4.new_output("stream", name="stdout", text="HELLO!\n")]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Demo\nCall your functions."),
+        nbformat.v4.new_code_cell(SETUP_CELL),
+        plain,
+        check_cell("print(add(2, 3))", "5\n", "add_small", 2, count=3),
+        check_cell("print(Thing().double(4))", "8\n", "double_hidden", 3, hidden=True, count=4),
+        check_cell("print(Thing().double(3))", "6\n", "double_public", 1, count=5),
+        check_cell("print(Thing().triple(2))", "6\n", "triple_public", 1, count=6),
+        nbformat.v4.new_markdown_cell("**Question:** why?\n\n*Your answer:*"),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    return nb
+
+
+def make_source(root):
+    """A small kit source with everything the release reads."""
+    root = Path(root)
+    files = {
+        "README.md": "# Source README (instructors)\n",
+        "requirements.txt": "numpy\nnbval\npytest\n",
+        "requirements-dev.txt": "-r requirements.txt\n",
+        "pytest.ini": "[pytest]\ntestpaths = tests notebooks\n",
+        "get_datasets.sh": "#!/bin/sh\necho downloading\n",
+        "datasets/README.md": "Tiny data.\n",
+        "datasets/tiny.csv": "1,2,3\n",
+        "assignment/__init__.py": '"""Package."""\n',
+        "assignment/mod.py": MOD,
+        "assignment/helpers.py": HELPERS,
+        "instructor/secret.py": "ANSWERS = 42\n",
+        "tests/test_mod.py": "def test_nothing():\n    pass\n",
+        ".ci/run": "#!/bin/sh\npytest\n",
+    }
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (root / "get_datasets.sh").chmod(0o755)
+    nbs.write(fake_notebook(), _parent(root / "notebooks" / "1_demo.ipynb"))
+    return root
+
+
+def _parent(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def source(tmp_path):
+    return make_source(tmp_path / "source")
+
+
+@pytest.fixture(scope="module")
+def fake_release(tmp_path_factory):
+    """One release of the fake source, shared by the read-only tests."""
+    base = tmp_path_factory.mktemp("fake")
+    src = make_source(base / "source")
+    manifest = rel.release(src, base / "out", mode="checks")
+    return src, base / "out", manifest
+
+
+def all_files(root):
+    return sorted(p.relative_to(root).as_posix() for p in Path(root).rglob("*") if p.is_file())
+
+
+def region_lines(src):
+    """Every non-blank stripped line of every solution region of a source."""
+    lines = {}
+    for name in student_files(src):
+        for region in find_regions((Path(src) / name).read_text(encoding="utf-8"), name):
+            for line in region.body.splitlines():
+                if line.strip():
+                    lines[line.strip()] = name
+    return lines
+
+
+def run_selfcheck(kit, timeout=900):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    return subprocess.run([PYTHON, "-m", "pytest"], cwd=kit, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def fill_reference(src, kit):
+    for name in student_files(src):
+        shutil.copy2(Path(src) / name, Path(kit) / name)
+
+
+# --------------------------------------------------------------------------
+# Stubs
+
+def test_stub_names_function_and_file_and_keeps_indentation_and_todo():
+    stubbed = rel.stub_source(MOD, "assignment/mod.py")
+    assert "BEGIN SOLUTION" not in stubbed and "END SOLUTION" not in stubbed
+    assert "secret" not in stubbed
+    assert "    # TODO: Add a and b into total.\n" in stubbed
+    assert ("    raise NotImplementedError('Implement this part of add in assignment/mod.py')\n"
+            in stubbed)
+    assert ("        raise NotImplementedError('Implement this part of Thing.double in "
+            "assignment/mod.py')\n" in stubbed)
+    assert "Thing.triple in assignment/mod.py (TODO 1 of 2 in this function)" in stubbed
+    assert "Thing.triple in assignment/mod.py (TODO 2 of 2 in this function)" in stubbed
+    namespace = {}
+    exec(compile(stubbed, "mod.py", "exec"), namespace)  # imports fine
+    with pytest.raises(NotImplementedError, match="add in assignment/mod.py"):
+        namespace["add"](1, 2)
+
+
+def test_stub_refuses_a_region_outside_any_function():
+    source = "X = 1\n### BEGIN SOLUTION\nY = 2\n### END SOLUTION\n"
+    with pytest.raises(rel.RegionError, match="not inside a function"):
+        rel.stub_source(source, "assignment/m.py")
+
+
+def test_stubs_of_the_real_student_files_compile_and_name_their_functions():
+    for name in student_files(REPO):
+        source = (REPO / name).read_text(encoding="utf-8")
+        stubbed = rel.stub_source(source, name)
+        compile(stubbed, name, "exec")
+        messages = re.findall(r"raise NotImplementedError\('Implement this part of (\S+) in (\S+?)[')]",
+                              stubbed)
+        assert len(messages) == len(find_regions(source, name))
+        assert all(file == name for _, file in messages)
+
+
+# --------------------------------------------------------------------------
+# The fake kit's release
+
+def test_student_kit_layout(fake_release):
+    src, out, _ = fake_release
+    kit = out / "student"
+    files = all_files(kit)
+    for expected in ["README.md", "requirements.txt", "get_datasets.sh", "datasets/tiny.csv",
+                     "datasets/README.md", "assignment/__init__.py", "assignment/mod.py",
+                     "assignment/helpers.py", "notebooks/1_demo.ipynb", "pytest.ini",
+                     "conftest.py", "pack_submission.py", ".gitignore",
+                     ".checks/1_demo.ipynb", ".checks/kit.json"]:
+        assert expected in files
+    assert not [f for f in files if f.startswith(("instructor/", "tests/", ".ci/"))]
+    assert "requirements-dev.txt" not in files
+    assert os.access(kit / "get_datasets.sh", os.X_OK)
+    assert (kit / "assignment/helpers.py").read_text() == HELPERS
+    readme = (kit / "README.md").read_text()
+    assert "Source README" not in readme and "{{" not in readme
+    assert "`assignment/mod.py`" in readme and "`notebooks/1_demo.ipynb`" in readme
+    kit_json = json.loads((kit / ".checks/kit.json").read_text())
+    assert kit_json["student_files"] == ["assignment/mod.py"]
+    assert kit_json["notebooks"] == ["notebooks/1_demo.ipynb"]
+    assert [c["id"] for c in kit_json["checks"]] == ["add_small", "double_public", "triple_public"]
+    assert (out / rel.MARKER_FILE).is_file()
+    assert not [p for p in out.parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
+
+
+def test_student_notebooks_lose_hidden_cells_and_keep_only_check_outputs(fake_release):
+    _, out, _ = fake_release
+    nb = nbs.read(out / "student/notebooks/1_demo.ipynb")
+    assert not [c for c in nb.cells if nbs.is_hidden(c)]
+    assert "double_hidden" not in (out / "student/notebooks/1_demo.ipynb").read_text()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if nbs.is_check(cell):
+            assert cell.outputs and cell.execution_count is not None
+        else:
+            assert cell.outputs == [] and cell.execution_count is None
+    assert [c.cell_type for c in nb.cells].count("markdown") == 2
+    checks = nbs.read(out / "student/.checks/1_demo.ipynb")
+    assert [c.source for c in checks.cells][0] == SETUP_CELL
+    assert [nbs.check_info(c)["id"] for c in checks.cells[1:]] == [
+        "add_small", "double_public", "triple_public"]
+
+
+def test_no_solution_line_anywhere_in_the_student_kit(fake_release):
+    src, out, _ = fake_release
+    secret = region_lines(src)
+    assert len(secret) == 4
+    for path in (out / "student").rglob("*"):
+        if path.is_file():
+            assert not rel.kit_lines(path) & set(secret), path
+            assert "secret" not in path.read_text(encoding="utf-8", errors="replace"), path
+
+
+def test_autograder_bundle(fake_release):
+    src, out, manifest = fake_release
+    bundle = out / "autograder"
+    assert sorted(all_files(bundle)) == sorted([
+        "README.md", "manifest.json", "requirements.txt",
+        "notebooks/1_demo.ipynb", "checks/1_demo.ipynb",
+        "kit/assignment/__init__.py", "kit/assignment/mod.py", "kit/assignment/helpers.py",
+        "kit/datasets/README.md", "kit/datasets/tiny.csv"])
+    assert json.loads((bundle / "manifest.json").read_text()) == manifest
+    assert manifest["format"] == rel.MANIFEST_FORMAT
+    assert manifest["student_files"] == ["assignment/mod.py"]
+    assert manifest["max_score"] == 7 and manifest["public_max_score"] == 4
+    assert manifest["notebooks"] == [{
+        "name": "1_demo.ipynb", "path": "notebooks/1_demo.ipynb",
+        "checks_path": "checks/1_demo.ipynb",
+        "checks": ["add_small", "double_hidden", "double_public", "triple_public"]}]
+    hidden = manifest["checks"][1]
+    assert hidden == {"id": "double_hidden", "points": 3, "hidden": True,
+                      "notebook": "1_demo.ipynb", "cell": 4, "nbval_cell": 3,
+                      "checks_cell": 2, "checks_nbval_cell": 2}
+    full = nbs.read(bundle / "notebooks/1_demo.ipynb")
+    checks = nbs.read(bundle / "checks/1_demo.ipynb")
+    for entry in manifest["checks"]:
+        assert nbs.check_info(full.cells[entry["cell"]])["id"] == entry["id"]
+        assert nbs.check_info(checks.cells[entry["checks_cell"]])["id"] == entry["id"]
+        assert full.cells[entry["cell"]].outputs  # the reference outputs
+    assert [c.outputs for c in full.cells if c.cell_type == "code" and not nbs.is_check(c)] == [[], []]
+    # The reference code is not in the bundle: its package carries the stubs.
+    assert (bundle / "kit/assignment/mod.py").read_text() == \
+        (out / "student/assignment/mod.py").read_text()
+    for path in bundle.rglob("*"):
+        if path.is_file():
+            assert "secret" not in path.read_text(encoding="utf-8", errors="replace"), path
+    assert manifest["versions"]["python"] and manifest["versions"]["nbval"]
+
+
+def test_selfcheck_fails_on_stubs_and_passes_with_the_reference(fake_release, tmp_path):
+    src, out, _ = fake_release
+    kit = tmp_path / "kit"
+    shutil.copytree(out / "student", kit)
+    stubs = run_selfcheck(kit)
+    assert stubs.returncode == 1, stubs.stdout + stubs.stderr
+    summary = stubs.stdout[stubs.stdout.index("self-check: public checks"):]
+    assert ("FAIL  add_small  (2 pt)  NotImplementedError: Implement this part of add in "
+            "assignment/mod.py") in summary
+    assert "FAIL  triple_public  (1 pt)  NotImplementedError: Implement this part of " \
+           "Thing.triple in assignment/mod.py (TODO 1 of 2 in this function)" in summary
+    assert "0 of 3 public checks passed (0 of 4 points)." in summary
+    assert "double_hidden" not in stubs.stdout
+
+    # A half-done file: one check passes, and the summary says which.
+    text = (kit / "assignment/mod.py").read_text()
+    text = text.replace("raise NotImplementedError('Implement this part of add in "
+                        "assignment/mod.py')", "total = a + b")
+    (kit / "assignment/mod.py").write_text(text)
+    half = run_selfcheck(kit)
+    assert "PASS  add_small  (2 pt)" in half.stdout
+    assert "1 of 3 public checks passed (2 of 4 points)." in half.stdout
+
+    # The reference passes, whatever the student saved in their notebooks.
+    fill_reference(src, kit)
+    nb = nbs.read(kit / "notebooks/1_demo.ipynb")
+    for cell in nb.cells:
+        if nbs.is_check(cell):
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="garbage\n")]
+    nb.cells = nb.cells[:3]
+    nbs.write(nb, kit / "notebooks/1_demo.ipynb")
+    good = run_selfcheck(kit)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "3 of 3 public checks passed (4 of 4 points)." in good.stdout
+
+    # A wrong answer is reported as a differing output.
+    (kit / "assignment/mod.py").write_text(MOD.replace("total = a + b", "total = a - b"))
+    wrong = run_selfcheck(kit)
+    assert wrong.returncode == 1
+    assert "FAIL  add_small  (2 pt)  output differs from the reference" in wrong.stdout
+
+
+def test_selfcheck_refuses_edited_pristine_checks(fake_release, tmp_path):
+    _, out, _ = fake_release
+    kit = tmp_path / "kit"
+    shutil.copytree(out / "student", kit)
+    nb = nbs.read(kit / ".checks/1_demo.ipynb")
+    nb.cells[1].outputs[0].text = "whatever I print\n"
+    nbs.write(nb, kit / ".checks/1_demo.ipynb")
+    result = run_selfcheck(kit)
+    assert result.returncode != 0
+    assert "were changed or removed (1_demo.ipynb)" in result.stdout + result.stderr
+
+
+def test_pack_submission(fake_release, tmp_path):
+    _, out, _ = fake_release
+    kit = tmp_path / "kit"
+    shutil.copytree(out / "student", kit)
+    (kit / "assignment/__pycache__").mkdir()
+    (kit / "assignment/__pycache__/mod.cpython-311.pyc").write_bytes(b"x")
+    (kit / "notebooks/.ipynb_checkpoints").mkdir()
+    (kit / "notebooks/.ipynb_checkpoints/1_demo-checkpoint.ipynb").write_text("{}")
+
+    def pack(*args):
+        return subprocess.run([PYTHON, "pack_submission.py", *args], cwd=kit,
+                              capture_output=True, text=True, timeout=60)
+
+    done = pack("ada_lovelace")
+    assert done.returncode == 0, done.stderr
+    assert "Wrote" in done.stdout and "still raises NotImplementedError" in done.stdout
+    with zipfile.ZipFile(kit / "ada_lovelace.zip") as archive:
+        assert sorted(archive.namelist()) == [
+            "assignment/__init__.py", "assignment/helpers.py", "assignment/mod.py",
+            "notebooks/1_demo.ipynb"]
+
+    again = pack("ada_lovelace")
+    assert again.returncode == 1 and "already exists. Add --force" in again.stderr
+    assert pack("ada_lovelace", "--force").returncode == 0
+
+    bad = pack("../evil")
+    assert bad.returncode == 1 and "not a usable name" in bad.stderr
+
+    (kit / "assignment/mod.py").unlink()
+    missing = pack("grace")
+    assert missing.returncode == 1
+    assert "missing:\n  - assignment/mod.py\n" in missing.stderr
+    assert not (kit / "grace.zip").exists()
+
+
+# --------------------------------------------------------------------------
+# Refusals: nothing built, an existing OUT untouched
+
+def snapshot(root):
+    root = Path(root)
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def previous_out(tmp_path):
+    """A previous release in OUT that a refused release must leave as it is."""
+    out = tmp_path / "out"
+    (out / "student").mkdir(parents=True)
+    (out / "student/old.txt").write_text("old release\n")
+    (out / rel.MARKER_FILE).write_text("{}\n")
+    return out
+
+
+def edit_notebook(source, change):
+    path = source / "notebooks/1_demo.ipynb"
+    nb = nbs.read(path)
+    change(nb)
+    nbs.write(nb, path)
+
+
+def _set_output(nb, text):
+    nb.cells[3].outputs[0].text = text
+
+
+REFUSALS = {
+    "unbalanced marker": (
+        lambda s: (s / "assignment/mod.py").write_text(MOD.replace("    ### END SOLUTION\n    return total",
+                                                                    "    return total", 1)),
+        "is never closed|inside the region opened"),
+    "END without BEGIN": (
+        lambda s: (s / "assignment/helpers.py").write_text(HELPERS + "### END SOLUTION\n"),
+        "without a ### BEGIN SOLUTION"),
+    "empty region": (
+        lambda s: (s / "assignment/mod.py").write_text(MOD.replace(
+            "        return x * 2  # secret doubling line\n", "        # nothing here\n")),
+        "holds no code"),
+    "hidden cell without check tag": (
+        lambda s: edit_notebook(s, lambda nb: nb.cells[7].metadata.update(tags=["hidden"])),
+        "tagged 'hidden' but is not a check cell"),
+    "check output missing": (
+        lambda s: edit_notebook(s, lambda nb: setattr(nb.cells[5], "outputs", [])),
+        "'double_public' has no stored output"),
+    "check never run": (
+        lambda s: edit_notebook(s, lambda nb: setattr(nb.cells[5], "execution_count", None)),
+        "'double_public' has no stored output"),
+    "check output differs from the reference": (
+        lambda s: edit_notebook(s, lambda nb: _set_output(nb, "6\n")),
+        "check 'add_small': the stored output differs from what the reference solution prints now"),
+    "hidden check output differs from the reference": (
+        lambda s: edit_notebook(s, lambda nb: setattr(nb.cells[4].outputs[0], "text", "9\n")),
+        "check 'double_hidden': the stored output differs"),
+    "check without points": (
+        lambda s: edit_notebook(s, lambda nb: nb.cells[3].metadata.grading.pop("points")),
+        "needs metadata grading.points"),
+    "duplicate check id": (
+        lambda s: edit_notebook(s, lambda nb: nb.cells[5].metadata.grading.update(id="add_small")),
+        "check id 'add_small' is also used"),
+    "marker in a notebook": (
+        lambda s: edit_notebook(s, lambda nb: nb.cells.append(
+            nbformat.v4.new_markdown_cell("### BEGIN SOLUTION\nx\n### END SOLUTION"))),
+        "holds a solution marker"),
+    "solution line leaked into a notebook": (
+        lambda s: edit_notebook(s, lambda nb: nb.cells.append(
+            nbformat.v4.new_markdown_cell("Hint:\n\n    total = a + b  # secret sum line\n"))),
+        "contains the solution line 'total = a \\+ b  # secret sum line'"),
+    "stub region at module level": (
+        lambda s: (s / "assignment/helpers.py").write_text(
+            HELPERS + "### BEGIN SOLUTION\nX = 1\n### END SOLUTION\n"),
+        "not inside a function"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_refusals_build_nothing(case, source, previous_out, capsys):
+    change, message = REFUSALS[case]
+    change(source)
+    before = snapshot(previous_out)
+    code = rel.main([str(previous_out), "--source", str(source), "--execute", "checks"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "release refused, nothing was built" in err
+    assert re.search(message, err), err
+    assert snapshot(previous_out) == before
+    assert sorted(p.name for p in previous_out.parent.iterdir()) == ["out", "source"]
+
+
+def test_refuses_an_out_that_is_not_a_previous_release(source, tmp_path):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work\n")
+    with pytest.raises(rel.ReleaseError, match="is not a previous release"):
+        rel.release(source, precious, mode="checks")
+    assert (precious / "thesis.tex").read_text() == "years of work\n"
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(rel.ReleaseError, match="is not a folder"):
+        rel.release(source, afile, mode="checks")
+    with pytest.raises(rel.ReleaseError, match="must not be the source"):
+        rel.release(source, source / "assignment" / "out", mode="checks")
+
+
+def test_replaces_a_previous_release_and_keeps_it_when_the_build_fails(
+        source, previous_out, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(rel, "build_autograder", broken)
+    before = snapshot(previous_out)
+    with pytest.raises(RuntimeError, match="disk full"):
+        rel.release(source, previous_out, mode="checks")
+    assert snapshot(previous_out) == before
+    assert sorted(p.name for p in previous_out.parent.iterdir()) == ["out", "source"]
+
+    monkeypatch.undo()
+    rel.release(source, previous_out, mode="checks")
+    assert not (previous_out / "student/old.txt").exists()
+    assert (previous_out / "student/README.md").is_file()
+    assert (previous_out / "autograder/manifest.json").is_file()
+    assert sorted(p.name for p in previous_out.parent.iterdir()) == ["out", "source"]
+
+
+def test_cli(source, tmp_path):
+    out = tmp_path / "cli-out"
+    done = subprocess.run([PYTHON, "-m", "instructor", "release", str(out), "--source",
+                           str(source), "--execute", "full"], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "3 student files" not in done.stdout
+    assert "1 student files, 4 checks (1 hidden), 7 points." in done.stdout
+    assert (out / "student/README.md").is_file()
+    usage = subprocess.run([PYTHON, "-m", "instructor"], cwd=REPO, capture_output=True, text=True)
+    assert usage.returncode == 2 and "release OUT" in usage.stdout
+    unknown = subprocess.run([PYTHON, "-m", "instructor", "publish"], cwd=REPO,
+                             capture_output=True, text=True)
+    assert unknown.returncode == 2 and "unknown command" in unknown.stderr
+
+
+# --------------------------------------------------------------------------
+# This repository's own release
+
+def _real_notebooks():
+    return sorted((REPO / "notebooks").glob("*.ipynb"))
+
+
+needs_notebooks = pytest.mark.skipif(not _real_notebooks(), reason="no notebooks in the source yet")
+
+
+@pytest.fixture(scope="module")
+def real_release(tmp_path_factory):
+    out = tmp_path_factory.mktemp("real") / "out"
+    manifest = rel.release(REPO, out, mode="full")
+    return out, manifest
+
+
+@needs_notebooks
+def test_real_release_ships_no_solution_and_no_hidden_cell(real_release):
+    out, manifest = real_release
+    kit = out / "student"
+    secret = region_lines(REPO)
+    assert secret
+    for path in kit.rglob("*"):
+        if path.is_file():
+            found = rel.kit_lines(path) & set(secret)
+            assert not found, (path, found)
+    for path in list(kit.glob("notebooks/*.ipynb")) + list(kit.glob(".checks/*.ipynb")):
+        assert not [c for c in nbs.read(path).cells if nbs.is_hidden(c)], path
+    assert not (kit / "instructor").exists() and not (kit / "tests").exists()
+    assert (kit / "get_datasets.sh").is_file() or not (REPO / "get_datasets.sh").exists()
+    assert (kit / "datasets/digits.csv.gz").is_file()
+    assert manifest["student_files"] == student_files(REPO)
+    hidden_ids = {c["id"] for c in manifest["checks"] if c["hidden"]}
+    kit_text = "".join(p.read_text(errors="replace") for p in kit.rglob("*.ipynb"))
+    assert not [i for i in hidden_ids if f'"{i}"' in kit_text]
+
+
+@needs_notebooks
+def test_real_selfcheck_fails_on_stubs_and_passes_with_the_reference(real_release, tmp_path):
+    out, manifest = real_release
+    kit = tmp_path / "kit"
+    shutil.copytree(out / "student", kit)
+    public = [c for c in manifest["checks"] if not c["hidden"]]
+    stubs = run_selfcheck(kit)
+    assert stubs.returncode == 1, stubs.stdout[-3000:] + stubs.stderr
+    assert f"0 of {len(public)} public checks passed" in stubs.stdout
+    assert "NotImplementedError: Implement this part of" in stubs.stdout
+    fill_reference(REPO, kit)
+    good = run_selfcheck(kit)
+    assert good.returncode == 0, good.stdout[-5000:] + good.stderr
+    assert f"{len(public)} of {len(public)} public checks passed" in good.stdout
+
+
+def readme_commands(readme):
+    """The shell commands of the README's ```bash blocks, in order."""
+    blocks = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+@pytest.mark.slow
+@needs_notebooks
+def test_student_kit_installs_and_runs_from_its_readme_in_a_fresh_venv(real_release, tmp_path):
+    """The README's own commands: set up (fresh venv, pip install), self-check, pack."""
+    out, manifest = real_release
+    kit = tmp_path / "kit"
+    shutil.copytree(out / "student", kit)
+    commands = readme_commands((kit / "README.md").read_text())
+    setup = [c for c in commands if c.startswith(("python3 -m venv", ".venv/bin/python -m pip"))]
+    check = [c for c in commands if c == ".venv/bin/python -m pytest"]
+    pack = [c for c in commands if c.startswith(".venv/bin/python pack_submission.py")]
+    assert len(setup) == 2 and len(check) == 1 and len(pack) == 1, commands
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTEST_", "VIRTUAL_ENV", "PYTHONPATH"))}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                  if not p.startswith(str(Path(PYTHON).parent)))
+
+    def sh(command, timeout):
+        # The same Python as this test run, in case `python3` on PATH differs.
+        command = command.replace("python3 -m venv", f"{PYTHON} -m venv", 1)
+        return subprocess.run(["bash", "-c", command], cwd=kit, env=env, capture_output=True,
+                              text=True, timeout=timeout)
+
+    for command in setup:
+        done = sh(command, 900)
+        assert done.returncode == 0, (command, done.stdout[-3000:], done.stderr[-3000:])
+    fill_reference(REPO, kit)
+    done = sh(check[0], 900)
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
+    public = [c for c in manifest["checks"] if not c["hidden"]]
+    assert f"{len(public)} of {len(public)} public checks passed" in done.stdout
+    done = sh(pack[0].replace("YOUR_NAME", "ada_lovelace"), 120)
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(kit / "ada_lovelace.zip") as archive:
+        names = archive.namelist()
+    assert set(manifest["student_files"]) <= set(names)
+    assert not [n for n in names if not n.startswith(("assignment/", "notebooks/"))]
