@@ -32,7 +32,8 @@ RUN_AGAIN="run the download again"
 # The exit status of fetch when the server ignores a request to resume.
 CANNOT_RESUME=100
 
-staging=""   # the temporary extraction folder, if one exists
+staging=""     # the temporary extraction folder, if one exists
+http_code=""   # the HTTP status of curl's last request
 
 main() {
     if [[ -d "$FOLDER" ]]; then
@@ -118,8 +119,12 @@ fetch() {
     if [[ "$downloader" == curl ]]; then
         # --continue-at - : append to PARTIAL from its current size (a Range request).
         # --speed-*: give up on a connection that has stalled for a minute.
-        curl --fail --location --continue-at - --output "$PARTIAL" --progress-bar \
-            --connect-timeout 30 --speed-limit 1024 --speed-time 60 "$URL" || status=$?
+        # --write-out: keep the HTTP status, to tell errors apart.
+        http_code="$(curl --fail --location --continue-at - --output "$PARTIAL" --progress-bar \
+            --connect-timeout 30 --speed-limit 1024 --speed-time 60 \
+            --write-out '%{http_code}' "$URL")" || status=$?
+        # 416 "Range Not Satisfiable": PARTIAL already holds every byte.
+        if ((status == 22)) && [[ "$http_code" == 416 ]]; then status=0; fi
         # 33: the server ignored the Range request; 36: it cannot resume from there.
         if ((status == 33 || status == 36)); then status=$CANNOT_RESUME; fi
     else
@@ -137,7 +142,7 @@ explain() {
         case "$status" in
             6) echo "could not find the server (no internet connection?)" ;;
             7) echo "could not connect to the server" ;;
-            22) echo "the server answered with an HTTP error" ;;
+            22) echo "the server answered HTTP $http_code" ;;
             23) echo "could not write $PARTIAL (is the disk full?)" ;;
             18 | 56) echo "the connection broke off" ;;
             28) echo "the connection timed out" ;;

@@ -19,7 +19,7 @@ def main(argv=None):
         prog="python -m assignment.data",
         description="Data sets of the linear classifiers assignment.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True)
     download = commands.add_parser(
         "download",
         help="download CIFAR-10 (163 MB) into the data sets folder, like ./get_datasets.sh",
