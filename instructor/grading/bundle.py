@@ -1,0 +1,108 @@
+"""The autograder bundle made by ``python -m instructor release OUT`` (``OUT/autograder``).
+
+Layout (see ``instructor.release.AUTOGRADER_README``): ``manifest.json``
+(student files, every check with id, points, hidden, notebook), ``kit/`` (the
+pristine provided files, student files as stubs), ``checks/`` (checks-only
+notebooks with the reference outputs) and ``notebooks/`` (the full ones).
+The grader runs ``checks/``: every check cell is self-contained, so the verdicts
+are the same as on the full notebooks, in seconds.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import notebooks as nbs
+
+
+class BundleError(ValueError):
+    """The autograder folder is missing or not a release's bundle."""
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    points: int
+    hidden: bool
+    notebook: str
+
+
+@dataclass
+class Bundle:
+    """An autograder bundle, read and validated.
+
+    Attributes
+    ----------
+    root : Path
+    kit : Path
+        Pristine provided files, laid out as the kit's root.
+    notebooks : dict
+        Notebook file name -> Path of the notebook the grader runs.
+    student_files : list of str
+    checks : list of Check
+        In a stable order: notebooks by name, then cell order.
+    fingerprint : str
+        A hash of the manifest and graded notebooks: results made with another
+        bundle are graded again.
+    """
+
+    root: Path
+    kit: Path
+    notebooks: dict
+    student_files: list
+    checks: list
+    fingerprint: str
+
+    @property
+    def max_score(self):
+        return sum(check.points for check in self.checks)
+
+
+def load_bundle(root, full_notebooks=False):
+    """Read ``OUT/autograder``.
+
+    Parameters
+    ----------
+    root : path
+    full_notebooks : bool
+        Grade the full notebooks instead of the checks-only ones (slower; the
+        verdicts are the same).
+    """
+    root = Path(root)
+    manifest_path = root / "manifest.json"
+    if not manifest_path.is_file():
+        raise BundleError(f"{root} is not an autograder bundle (no manifest.json); "
+                          "make one with `python -m instructor release OUT`.")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    layout = manifest.get("layout", {})
+    kit = root / layout.get("kit", "kit")
+    folder = root / layout.get("notebooks" if full_notebooks else "checks",
+                               "notebooks" if full_notebooks else "checks")
+    if not kit.is_dir() or not folder.is_dir():
+        raise BundleError(f"{root} lacks {kit.name}/ or {folder.name}/.")
+    listing = manifest.get("notebooks") or [{"name": p.name} for p in sorted(folder.glob("*.ipynb"))]
+    notebooks, checks, digest = {}, [], hashlib.sha256(manifest_path.read_bytes())
+    by_id = {entry["id"]: entry for entry in manifest.get("checks", [])}
+    for entry in sorted(listing, key=lambda e: e["name"]):
+        path = folder / entry["name"]
+        if not path.is_file():
+            raise BundleError(f"{path} is listed in the manifest but missing.")
+        digest.update(path.read_bytes())
+        notebooks[entry["name"]] = path
+        for _, info in nbs.checks(nbs.read(path)):
+            listed = by_id.get(info["id"], {})
+            checks.append(Check(str(info["id"]), int(listed.get("points", info["points"]) or 0),
+                                bool(listed.get("hidden", info["hidden"])), entry["name"]))
+    ids = [check.id for check in checks]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise BundleError(f"Check ids are not unique: {', '.join(duplicates)}.")
+    missing = sorted(set(by_id) - set(ids))
+    if missing:
+        raise BundleError(f"Checks in the manifest but not in the notebooks: {', '.join(missing)}.")
+    student_files = list(manifest.get("student_files", []))
+    if not student_files:
+        raise BundleError("The manifest lists no student files.")
+    return Bundle(root.resolve(), kit.resolve(), notebooks, student_files, checks,
+                  digest.hexdigest()[:16])

@@ -1,0 +1,129 @@
+"""``feedback.md`` for the student: score, every check with its reason, the
+output differences, hints for common mistakes, and the written answers found in
+their notebooks (gathered for manual grading; the notebooks are never run)."""
+
+import json
+import re
+
+from .results import cap
+
+FEEDBACK_CAP = 200_000
+ANSWER_MARK = "**Your answer:**"
+ANSWER_CAP = 4000
+
+# (pattern on a failing check's id, hint). Keep them about the concept, never
+# the answer. The ids are the notebooks' stable check ids.
+HINTS = [
+    (r"lecture-example|worked|example", "Recompute the lecture's worked example by hand: for the SVM, "
+     "sum max(0, s_j - s_yi + 1) over j != y_i only; for the softmax, use the natural log."),
+    (r"svm", "SVM: margin delta = 1, the sum runs over the classes j != y_i, the data loss is the "
+     "MEAN over the N examples, and the loss adds reg * sum(W**2) (gradient + 2 * reg * W)."),
+    (r"softmax", "Softmax: shift each row's scores by its max before exp (numerical stability), use "
+     "np.log (natural log), average over N, and remember the -1 at the correct class in the gradient."),
+    (r"reg", "Regularization: this kit's loss adds reg * sum(W**2), so the gradient adds 2 * reg * W "
+     "(not the 0.5 * reg convention)."),
+    (r"stab|overflow|large|extreme", "Large scores overflow np.exp: subtract each row's maximum score "
+     "first; it does not change the probabilities."),
+    (r"grad", "Compare your analytic gradient with a numerical one (grad_check_sparse) on a tiny "
+     "problem, with and without regularization, to find which term is off."),
+    (r"vector|naive|agree|match", "Your naive and vectorized versions must give the same loss and "
+     "gradient: check them against each other on small random data."),
+    (r"predict", "predict returns, for each row of X, the index of the LARGEST score (argmax over "
+     "the classes, axis=1), as integers."),
+    (r"train|minibatch|batch|sgd|step|update|learning", "train: sample a minibatch of rows and THEIR "
+     "labels together (same indices), do not modify X or y, and step against the gradient "
+     "(W -= learning_rate * dW)."),
+    (r"input|inplace|in-place|mutat|modif", "Do not modify the inputs in place (W, X, y): work on copies "
+     "or new arrays."),
+]
+
+
+def hints_for(failed_ids):
+    """The hints that apply to the failed checks, each once, in table order."""
+    hints = []
+    for pattern, hint in HINTS:
+        if any(re.search(pattern, check_id, re.IGNORECASE) for check_id in failed_ids) \
+                and hint not in hints:
+            hints.append(hint)
+    return hints
+
+
+def written_answers(notebooks):
+    """{notebook name: [answer text, ...]} from the student's notebooks (bytes), never run.
+
+    An answer is a markdown cell containing ``**Your answer:**``; a notebook
+    that is not valid JSON is reported, not fatal.
+    """
+    answers = {}
+    for name, data in sorted(notebooks.items()):
+        try:
+            nb = json.loads(data.decode("utf-8", errors="replace"))
+            cells = nb.get("cells", []) if isinstance(nb, dict) else []
+        except ValueError:
+            answers[name] = ["(this notebook is not valid JSON; its answers could not be read)"]
+            continue
+        found = []
+        for cell in cells:
+            if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
+                continue
+            source = cell.get("source", "")
+            text = "".join(source) if isinstance(source, list) else str(source)
+            if ANSWER_MARK in text:
+                found.append(cap(text.strip(), ANSWER_CAP))
+        if found:
+            answers[name] = found
+    return answers
+
+
+def render(record, answers, show_hidden_diffs=False):
+    """The feedback text (Markdown) for one result record."""
+    lines = [f"# Feedback: {record['submission']}", ""]
+    lines.append(f"**Score: {record['score']} / {record['max_score']}**  (status: `{record['status']}`)")
+    lines.append("")
+    for note in record.get("notes", []):
+        lines.append(f"> {note}")
+    if record.get("notes"):
+        lines.append("")
+    checks = record.get("checks", [])
+    if checks:
+        lines += ["## Checks", ""]
+        for check in checks:
+            mark = "PASS" if check["passed"] else "FAIL"
+            kind = " (hidden)" if check["hidden"] else ""
+            earned = check["points"] if check["passed"] else 0
+            lines.append(f"- **{mark}** `{check['id']}`{kind}, {check['notebook']}: "
+                         f"{earned}/{check['points']} — {check['reason']}")
+            if check.get("diff") and not check["passed"]:
+                if check["hidden"] and not show_hidden_diffs:
+                    lines.append("  (hidden check: its expected output is not shown)")
+                else:
+                    lines += ["", "  ```", *["  " + line for line in cap(check["diff"], 3000).splitlines()],
+                              "  ```", ""]
+        lines.append("")
+    failed = [c["id"] for c in checks if not c["passed"]]
+    not_implemented = [c["id"] for c in checks if c["reason"].startswith("not implemented")]
+    hints = hints_for([c for c in failed if c not in not_implemented])
+    if not_implemented:
+        hints.insert(0, "Some checks hit a stub that still raises NotImplementedError: fill in the "
+                     "functions they name (see the reasons above).")
+    if hints:
+        lines += ["## Hints", "", *[f"- {hint}" for hint in hints], ""]
+    if record.get("missing_files"):
+        lines += ["## Files", "", "Not found in your submission (graded as the unfilled stubs): "
+                  + ", ".join(f"`{f}`" for f in record["missing_files"]), ""]
+    if record.get("ignored_files"):
+        shown = record["ignored_files"][:20]
+        lines += ["Ignored (the grader uses its own copy of every provided file and notebook): "
+                  + ", ".join(f"`{f}`" for f in shown)
+                  + (f" and {len(record['ignored_files']) - 20} more" if len(record["ignored_files"]) > 20 else ""),
+                  ""]
+    lines += ["## Written answers (graded by hand)", ""]
+    if answers:
+        for name, texts in answers.items():
+            lines += [f"### {name}", ""]
+            for text in texts:
+                lines += [*["> " + line for line in text.splitlines()], ""]
+    else:
+        lines += ["No written answers were found (markdown cells with **Your answer:** in "
+                  "`notebooks/*.ipynb`).", ""]
+    return cap("\n".join(lines), FEEDBACK_CAP) + "\n"

@@ -1,0 +1,158 @@
+"""pytest plugin for grading, run inside the workspace next to nbval (standalone).
+
+- Records every nbval item as one JSON line (check id from the cell's own
+  ``grading`` metadata, outcome, a capped failure text, whether the kernel is
+  still alive and how it ended) in the file named by ``GRADER_ITEMS``, flushed
+  at once, so a run killed half-way still tells which checks passed.
+- Caps each cell's output before nbval stores and compares it (a flood never
+  reaches the diff in full).
+- Notices a dead kernel within a second instead of waiting for the cell
+  timeout (``os._exit`` or a crash in the student's code).
+"""
+
+import json
+import os
+import signal
+import sys
+import time
+from queue import Empty
+
+# jsonschema (under nbformat) imports rfc3987_syntax when it is installed, which
+# builds a grammar for seconds at import; nbval never needs it. This plugin is
+# loaded before nbval's, so the import fails fast and jsonschema does without.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import pytest  # noqa: E402
+from nbval import kernel as nbval_kernel  # noqa: E402
+
+ITEMS = os.environ["GRADER_ITEMS"]
+OUTPUT_CAP = int(os.environ.get("GRADER_OUTPUT_CAP", 200_000))   # chars per cell
+TEXT_CAP = int(os.environ.get("GRADER_TEXT_CAP", 20_000))        # chars of a failure
+TRUNCATED = "\n[... output truncated by the grader ...]\n"
+
+
+class KernelDied(RuntimeError):
+    """The kernel ended while a cell ran."""
+
+
+def _kernel_end(kernel):
+    """'exit code N' / 'signal NAME' / None while the kernel lives."""
+    try:
+        if kernel.is_alive():
+            return None
+        process = getattr(getattr(kernel.km, "provisioner", None), "process", None)
+        code = process.poll() if process is not None else None
+    except Exception:
+        return "unknown"
+    if code is None:
+        return "unknown"
+    if code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+def _cap(text, cap):
+    return text if len(text) <= cap else text[:cap] + TRUNCATED
+
+
+_get_message = nbval_kernel.RunningKernel.get_message
+
+
+def get_message(self, stream, timeout=None):
+    msg = _get_message(self, stream, timeout=timeout)
+    content = msg.get("content", {})
+    parent = msg.get("parent_header", {}).get("msg_id")
+    used = self.__dict__.setdefault("_grader_output", {})
+    if msg.get("msg_type") == "stream":
+        text = content.get("text", "")
+        before = used.get(parent, 0)
+        used[parent] = before + len(text)
+        if before >= OUTPUT_CAP:
+            content["text"] = ""
+        elif used[parent] > OUTPUT_CAP:
+            content["text"] = text[:OUTPUT_CAP - before] + TRUNCATED
+            self.__dict__.setdefault("_grader_flooded", set()).add(parent)
+    elif msg.get("msg_type") in ("display_data", "execute_result"):
+        data = content.get("data", {})
+        for key, value in list(data.items()):
+            if isinstance(value, str) and len(value) > OUTPUT_CAP:
+                data[key] = _cap(value, OUTPUT_CAP)
+    elif msg.get("msg_type") == "error":
+        content["traceback"] = [_cap(line, TEXT_CAP) for line in content.get("traceback", [])[-50:]]
+        content["evalue"] = _cap(str(content.get("evalue", "")), TEXT_CAP)
+    return msg
+
+
+def await_reply(self, msg_id, timeout=None):
+    deadline = None if timeout is None else time.monotonic() + float(timeout)
+    while True:
+        left = 1.0 if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            msg = self.get_message(stream="shell", timeout=min(1.0, left))
+        except Empty:
+            end = _kernel_end(self)
+            if end is not None:
+                raise KernelDied(f"The kernel died while running this cell ({end}).")
+            if deadline is not None and time.monotonic() >= deadline:
+                raise
+            continue
+        if msg["parent_header"].get("msg_id") == msg_id:
+            if msg["content"]["status"] == "aborted":
+                raise RuntimeError("Kernel aborted execution request")
+            return
+
+
+nbval_kernel.RunningKernel.get_message = get_message
+nbval_kernel.RunningKernel.await_reply = await_reply
+
+
+def _write(record):
+    with open(ITEMS, "a", encoding="utf-8") as f:
+        f.write(json.dumps(record) + "\n")
+        f.flush()
+
+
+def pytest_sessionstart(session):
+    _write({"event": "start", "time": time.time()})
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "teardown" or (report.when == "setup" and report.passed):
+        return
+    cell = getattr(item, "cell", None)
+    metadata = cell.get("metadata", {}) if cell is not None else {}
+    tags = metadata.get("tags", [])
+    parent = item.parent
+    kernel = getattr(parent, "kernel", None)
+    text = ""
+    if report.failed:
+        text = _cap(report.longreprtext or "", TEXT_CAP)
+    flooded = bool(getattr(kernel, "_grader_flooded", None)) if kernel is not None else False
+    _write({
+        "event": "item",
+        "nodeid": item.nodeid,
+        "notebook": os.path.basename(str(getattr(item, "fspath", ""))),
+        "cell": getattr(item, "cell_num", None),
+        "check": metadata.get("grading", {}).get("id") if "nbval-check-output" in tags else None,
+        "when": report.when,
+        "outcome": report.outcome,
+        "xfail": hasattr(report, "wasxfail"),
+        "exception": call.excinfo.typename if call.excinfo is not None else None,
+        "text": text,
+        "duration": round(call.duration, 3),
+        "timed_out": bool(getattr(parent, "timed_out", False)),
+        "kernel_end": _kernel_end(kernel) if kernel is not None else None,
+        "flooded": flooded,
+    })
+    if kernel is not None and flooded:
+        kernel._grader_flooded = set()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _write({"event": "finish", "exitstatus": int(exitstatus), "time": time.time()})

@@ -1,0 +1,230 @@
+"""Reading a submission (a directory or a ``.zip``) without trusting it.
+
+Nothing is extracted to disk: the few files the grader wants (the student
+files and the student's notebooks, for their written answers) are read into
+memory, each capped in size. A zip is refused as a whole when any entry is
+absolute, climbs out with ``..``, is a link, or when it holds too many files or
+too many bytes; a directory is refused when a wanted file is a link or leaves it.
+"""
+
+import os
+import posixpath
+import re
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_FILES = 2000
+MAX_TOTAL_BYTES = 100 * 2**20     # uncompressed, all entries of a zip
+MAX_FILE_BYTES = 2 * 2**20        # one student file
+MAX_NOTEBOOK_BYTES = 20 * 2**20   # one student notebook (outputs can be large)
+PACKAGE = "assignment"
+
+
+class InvalidSubmission(ValueError):
+    """The submission cannot be graded; the message says why, for the student."""
+
+
+@dataclass
+class Submission:
+    """What the grader takes from one submission.
+
+    Attributes
+    ----------
+    name : str
+        File or folder name without ``.zip``, made safe as a folder name.
+    student_files : dict
+        POSIX path (relative to the kit root) -> bytes, only the expected ones.
+    notebooks : dict
+        ``notebooks/<name>.ipynb`` -> bytes: the student's notebooks (never run).
+    missing : list of str
+        Expected student files that the submission lacks (graded as stubs).
+    ignored : list of str
+        Other files present in the submission, ignored (e.g. provided files).
+    """
+
+    name: str
+    student_files: dict = field(default_factory=dict)
+    notebooks: dict = field(default_factory=dict)
+    missing: list = field(default_factory=list)
+    ignored: list = field(default_factory=list)
+
+
+def submission_name(path):
+    """The submission's name: its file or folder name without ``.zip``, made safe."""
+    name = Path(path).name
+    if name.lower().endswith(".zip"):
+        name = name[:-4]
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "submission"
+    return name[:100]
+
+
+def read_submission(path, student_files):
+    """Read a submission.
+
+    Parameters
+    ----------
+    path : path
+        A directory or a ``.zip`` file whose root (or single top folder) holds
+        ``assignment/``.
+    student_files : list of str
+        The POSIX paths of the student files, relative to the kit root.
+
+    Returns
+    -------
+    Submission
+
+    Raises
+    ------
+    InvalidSubmission
+    """
+    path = Path(path)
+    name = submission_name(path)
+    if path.is_dir() and not path.is_symlink():
+        entries = _DirEntries(path)
+    elif path.is_file() and zipfile.is_zipfile(path):
+        entries = _ZipEntries(path)
+    elif path.exists():
+        raise InvalidSubmission(f"{path.name} is neither a folder nor a .zip file.")
+    else:
+        raise InvalidSubmission(f"{path} does not exist.")
+    with entries:
+        names = entries.names()
+        root = _kit_root(names)
+        sub = Submission(name)
+        wanted = set(student_files)
+        for rel in sorted(names):
+            if not rel.startswith(root):
+                continue
+            inner = rel[len(root):]
+            if inner in wanted:
+                sub.student_files[inner] = entries.read(rel, MAX_FILE_BYTES)
+            elif (inner.startswith("notebooks/") and inner.endswith(".ipynb")
+                  and inner.count("/") == 1 and "/.ipynb_checkpoints" not in inner):
+                sub.notebooks[inner] = entries.read(rel, MAX_NOTEBOOK_BYTES)
+            elif not _is_noise(inner):
+                sub.ignored.append(inner)
+        sub.missing = sorted(wanted - set(sub.student_files))
+        if not sub.student_files:
+            raise InvalidSubmission(
+                "The submission holds none of the files you write: "
+                + ", ".join(sorted(wanted)) + ".")
+        return sub
+
+
+def _kit_root(names):
+    """The prefix under which ``assignment/`` sits: '' or a single top folder."""
+    if any(n.startswith(PACKAGE + "/") for n in names):
+        return ""
+    tops = {n.split("/", 1)[0] for n in names if "/" in n and not _is_noise(n)}
+    candidates = [t for t in tops if any(n.startswith(f"{t}/{PACKAGE}/") for n in names)]
+    if len(candidates) == 1:
+        return candidates[0] + "/"
+    raise InvalidSubmission(
+        f"No {PACKAGE}/ folder at the root of the submission (or in its single top "
+        "folder). Pack it with the kit's submit command.")
+
+
+def _is_noise(rel):
+    parts = rel.split("/")
+    return any(p in ("__pycache__", ".ipynb_checkpoints", "__MACOSX", ".git") for p in parts) \
+        or parts[-1] == ".DS_Store"
+
+
+def _check_relative(name):
+    """Refuse absolute names, backslashes, drive letters and '..' components."""
+    if not name or name.startswith("/") or "\\" in name or re.match(r"^[A-Za-z]:", name) \
+            or "\x00" in name:
+        raise InvalidSubmission(f"Unsafe path in the submission: {name!r}.")
+    parts = name.split("/")
+    if any(p == ".." for p in parts):
+        raise InvalidSubmission(f"Path leaving the submission: {name!r}.")
+    return posixpath.normpath(name)
+
+
+class _ZipEntries:
+    def __init__(self, path):
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as error:
+            raise InvalidSubmission(f"{Path(path).name} is not a readable zip: {error}")
+        infos = self.zip.infolist()
+        if len(infos) > MAX_FILES:
+            raise InvalidSubmission(f"The zip holds {len(infos)} entries; at most {MAX_FILES}.")
+        total = 0
+        self.infos = {}
+        for info in infos:
+            name = _check_relative(info.filename.rstrip("/") if info.is_dir() else info.filename)
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                raise InvalidSubmission(f"The zip holds a link: {info.filename!r}; links are refused.")
+            if info.is_dir():
+                continue
+            total += info.file_size
+            if total > MAX_TOTAL_BYTES:
+                raise InvalidSubmission(
+                    f"The zip unpacks to more than {MAX_TOTAL_BYTES // 2**20} MB.")
+            self.infos[name] = info
+
+    def names(self):
+        return list(self.infos)
+
+    def read(self, name, cap):
+        info = self.infos[name]
+        if info.file_size > cap:
+            raise InvalidSubmission(f"{name} is larger than {cap // 2**10} KB.")
+        try:
+            with self.zip.open(info) as f:
+                data = f.read(cap + 1)   # the declared size may lie
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
+            raise InvalidSubmission(f"Cannot read {name} from the zip: {error}")
+        if len(data) > cap:
+            raise InvalidSubmission(f"{name} is larger than {cap // 2**10} KB.")
+        return data
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.zip.close()
+
+
+class _DirEntries:
+    def __init__(self, root):
+        self.root = Path(os.path.realpath(root))
+        self.files = {}
+        count = 0
+        for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
+            for entry in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+                full = os.path.join(dirpath, entry)
+                rel = os.path.relpath(full, self.root).replace(os.sep, "/")
+                count += 1
+                if count > MAX_FILES:
+                    raise InvalidSubmission(f"The folder holds more than {MAX_FILES} files.")
+                self.files[rel] = full
+            dirnames[:] = [d for d in dirnames if not _is_noise(d)
+                           and not os.path.islink(os.path.join(dirpath, d))]
+
+    def names(self):
+        return list(self.files)
+
+    def read(self, name, cap):
+        full = self.files[name]
+        try:
+            fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+        except OSError as error:
+            raise InvalidSubmission(f"{name} cannot be read (a link?): {error.strerror}.")
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise InvalidSubmission(f"{name} is not a regular file.")
+            data = f.read(cap + 1)
+        if len(data) > cap:
+            raise InvalidSubmission(f"{name} is larger than {cap // 2**10} KB.")
+        return data
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass

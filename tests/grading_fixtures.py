@@ -1,0 +1,140 @@
+"""A small fake autograder bundle for the grader's tests (no real notebooks needed).
+
+Package ``assignment`` with one student file, ``assignment/calc.py``
+(``add(a, b)`` and ``scale(x, k)``), one provided file
+(``assignment/helpers.py``) and one notebook with public and hidden checks.
+"""
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+STUB = '''"""Student file."""
+
+from .helpers import twice
+
+
+def add(a, b):
+    """Return a + b."""
+    raise NotImplementedError("Implement add in assignment/calc.py")
+
+
+def scale(x, k):
+    """Return x * k, using twice() when k == 2."""
+    raise NotImplementedError("Implement scale in assignment/calc.py")
+'''
+
+REFERENCE = '''"""Student file."""
+
+from .helpers import twice
+
+
+def add(a, b):
+    """Return a + b."""
+    return a + b
+
+
+def scale(x, k):
+    """Return x * k, using twice() when k == 2."""
+    return twice(x) if k == 2 else x * k
+'''
+
+HELPERS = '''def twice(x):
+    return 2 * x
+'''
+
+SETUP = ("import sys, pathlib\n"
+         "sys.path.insert(0, str(pathlib.Path.cwd().parent))\n"
+         "from assignment.calc import add, scale")
+
+# (id, points, hidden, source, expected stdout)
+CHECKS = [
+    ("add-small", 1, False, "print(add(1, 2))", "3\n"),
+    ("add-negative", 2, True, "print(add(-5, 3))", "-2\n"),
+    ("scale-two", 1, False, "print(scale(21, 2))", "42\n"),
+    ("scale-three", 2, True, "print(scale(5, 3))", "15\n"),
+]
+STUDENT_FILES = ["assignment/calc.py"]
+
+
+def check_cell(check_id, points, hidden, source, text):
+    cell = new_code_cell(source)
+    cell.metadata["tags"] = ["nbval-check-output"] + (["hidden"] if hidden else [])
+    cell.metadata["grading"] = {"id": check_id, "points": points}
+    cell.execution_count = 1
+    cell.outputs = [new_output("stream", name="stdout", text=text)]
+    return cell
+
+
+def notebook(with_hidden=True, answers=()):
+    cells = [new_markdown_cell("# Calc"), new_code_cell(SETUP),
+             new_markdown_cell("Some text between cells."),
+             new_code_cell("x = add(2, 2)  # an ordinary cell, never compared")]
+    for check in CHECKS:
+        if with_hidden or not check[2]:
+            cells.append(check_cell(*check))
+    for answer in answers:
+        cells.append(new_markdown_cell(f"Why?\n\n**Your answer:** {answer}"))
+    return new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3",
+                                                              "display_name": "Python 3",
+                                                              "language": "python"}})
+
+
+def checks_only(nb):
+    from instructor import notebooks as nbs
+    return nbs.checks_only(nb)
+
+
+def make_bundle(root):
+    """Write a fake ``OUT/autograder`` at root; return root."""
+    root = Path(root)
+    kit = root / "kit" / "assignment"
+    kit.mkdir(parents=True)
+    (kit / "__init__.py").write_text("")
+    (kit / "calc.py").write_text(STUB)
+    (kit / "helpers.py").write_text(HELPERS)
+    full = notebook()
+    for folder, nb in (("notebooks", full), ("checks", checks_only(full))):
+        (root / folder).mkdir()
+        nbformat.write(nb, str(root / folder / "calc.ipynb"))
+    manifest = {
+        "format": "linear-classifiers-autograder/1",
+        "student_files": STUDENT_FILES,
+        "notebooks": [{"name": "calc.ipynb", "path": "notebooks/calc.ipynb",
+                       "checks_path": "checks/calc.ipynb", "checks": [c[0] for c in CHECKS]}],
+        "checks": [{"id": c[0], "points": c[1], "hidden": c[2], "notebook": "calc.ipynb"}
+                   for c in CHECKS],
+        "max_score": sum(c[1] for c in CHECKS),
+        "layout": {"kit": "kit", "notebooks": "notebooks", "checks": "checks",
+                   "requirements": "requirements.txt"},
+    }
+    (root / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return root
+
+
+def make_submission(root, calc=REFERENCE, answers=("Because.",), extra=None):
+    """A student's submission folder: their calc.py and notebook (+ extra files)."""
+    root = Path(root)
+    (root / "assignment").mkdir(parents=True)
+    (root / "assignment" / "__init__.py").write_text("")
+    (root / "assignment" / "calc.py").write_text(calc)
+    (root / "assignment" / "helpers.py").write_text(HELPERS)
+    (root / "notebooks").mkdir()
+    nbformat.write(notebook(with_hidden=False, answers=answers), str(root / "notebooks" / "calc.ipynb"))
+    for rel, text in (extra or {}).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def zip_folder(folder, zip_path, prefix=""):
+    """Zip folder's contents (under prefix inside the archive)."""
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                z.write(path, prefix + path.relative_to(folder).as_posix())
+    return zip_path
