@@ -60,6 +60,7 @@ REQUIRED_TOP = ("requirements.txt", "assignment", "notebooks")
 PACKAGE = "assignment"
 NOTEBOOK_DIR = "notebooks"
 CHECKS_DIR = ".checks"
+DATASET_ENV_VAR = "ASSIGNMENT_DATASET"  # assignment.data's choice of data set
 # Files that are never source, wherever they are (used without git, and on
 # top of git's own ignore rules).
 IGNORED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".git", ".venv",
@@ -337,6 +338,22 @@ def check_reference_outputs(root, files, notebooks, mode="full", timeout=600, lo
         checks, which are self-contained).
     """
     problems = []
+    dataset_before = os.environ.get(DATASET_ENV_VAR)
+    # The embedded data set, whatever this machine has downloaded (checks
+    # must not depend on it, and whole notebooks then run the same everywhere).
+    os.environ[DATASET_ENV_VAR] = "digits"
+    try:
+        problems = _execute_and_compare(root, files, notebooks, mode, timeout, log)
+    finally:
+        if dataset_before is None:
+            os.environ.pop(DATASET_ENV_VAR, None)
+        else:
+            os.environ[DATASET_ENV_VAR] = dataset_before
+    return problems
+
+
+def _execute_and_compare(root, files, notebooks, mode, timeout, log):
+    problems = []
     with tempfile.TemporaryDirectory(prefix="release-reference-") as scratch:
         scratch = Path(scratch)
         for name in files:
@@ -573,23 +590,28 @@ def build_autograder(root, files, student, notebooks, dest, source_revision):
     return manifest
 
 
-def solution_lines(root, student_names):
-    """Stripped solution lines worth calling a leak, per student file.
+def solution_lines(root, files):
+    """Stripped solution lines worth calling a leak (line -> its student file).
 
-    A line that the same file also has outside its regions is not secret.
+    A line that some shipped ``.py`` file of the source also has outside its
+    regions is provided code, not a secret (a student file's solution may
+    repeat another file's boilerplate); nor is a line too short to mean much.
     """
-    secret = {}
-    for name in student_names:
-        source = (Path(root) / name).read_text(encoding="utf-8")
+    root = Path(root)
+    inside, outside = {}, set()
+    for name in files:
+        if not name.endswith(".py"):
+            continue
+        source = (root / name).read_text(encoding="utf-8")
         regions = find_regions(source, name)
-        inside = {line.strip() for region in regions for line in region.body.splitlines()}
-        inside_numbers = {n for region in regions for n in range(region.begin, region.end + 1)}
-        outside = {line.strip() for number, line in enumerate(source.splitlines(), 1)
-                   if number not in inside_numbers}
-        for line in inside - outside:
-            if len(line) >= _MIN_LEAK_CHARS:
-                secret.setdefault(line, name)
-    return secret
+        numbers = {n for region in regions for n in range(region.begin, region.end + 1)}
+        outside.update(line.strip() for number, line in enumerate(source.splitlines(), 1)
+                       if number not in numbers)
+        for region in regions:
+            for line in region.body.splitlines():
+                inside.setdefault(line.strip(), name)
+    return {line: name for line, name in inside.items()
+            if line not in outside and len(line) >= _MIN_LEAK_CHARS}
 
 
 def kit_lines(path):
@@ -695,7 +717,7 @@ def release(source, out, mode="full", timeout=600, log=None):
         revision = _source_revision(source)
         manifest = build_autograder(source, files, student, notebooks,
                                     building / "autograder", revision)
-        found = leaks(building / "student", solution_lines(source, student))
+        found = leaks(building / "student", solution_lines(source, files))
         if found:
             raise ReleaseError([f"student/{name}: contains the solution line {line!r}"
                                 for name, line in found])

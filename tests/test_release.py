@@ -25,6 +25,9 @@ from instructor import release as rel
 from instructor.regions import find_regions, student_files
 
 REPO = Path(__file__).resolve().parent.parent
+# The source the "real" tests release: this repository (another copy of it
+# can be named while developing, e.g. a `git archive` of HEAD).
+REAL = Path(os.environ.get("RELEASE_TEST_SOURCE", REPO)).resolve()
 PYTHON = sys.executable
 
 MOD = '''\
@@ -166,6 +169,18 @@ def region_lines(src):
     return lines
 
 
+def provided_lines(src):
+    """Stripped lines of the source's package outside every solution region."""
+    lines = set()
+    for path in (Path(src) / "assignment").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        inside = {n for region in find_regions(source, str(path))
+                  for n in range(region.begin, region.end + 1)}
+        lines.update(line.strip() for n, line in enumerate(source.splitlines(), 1)
+                     if n not in inside)
+    return lines
+
+
 def run_selfcheck(kit, timeout=900):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     return subprocess.run([PYTHON, "-m", "pytest"], cwd=kit, capture_output=True, text=True,
@@ -208,8 +223,8 @@ def test_stubs_of_the_real_student_files_compile_and_name_their_functions():
         source = (REPO / name).read_text(encoding="utf-8")
         stubbed = rel.stub_source(source, name)
         compile(stubbed, name, "exec")
-        messages = re.findall(r"raise NotImplementedError\('Implement this part of (\S+) in (\S+?)[')]",
-                              stubbed)
+        messages = re.findall(r"raise NotImplementedError\('Implement this part of (\S+) in (\S+?)"
+                              r"(?: \(TODO \d+ of \d+ in this function\))?'\)\n", stubbed)
         assert len(messages) == len(find_regions(source, name))
         assert all(file == name for _, file in messages)
 
@@ -542,7 +557,7 @@ def test_cli(source, tmp_path):
 # This repository's own release
 
 def _real_notebooks():
-    return sorted((REPO / "notebooks").glob("*.ipynb"))
+    return sorted((REAL / "notebooks").glob("*.ipynb"))
 
 
 needs_notebooks = pytest.mark.skipif(not _real_notebooks(), reason="no notebooks in the source yet")
@@ -551,7 +566,7 @@ needs_notebooks = pytest.mark.skipif(not _real_notebooks(), reason="no notebooks
 @pytest.fixture(scope="module")
 def real_release(tmp_path_factory):
     out = tmp_path_factory.mktemp("real") / "out"
-    manifest = rel.release(REPO, out, mode="full")
+    manifest = rel.release(REAL, out, mode="full")
     return out, manifest
 
 
@@ -559,8 +574,11 @@ def real_release(tmp_path_factory):
 def test_real_release_ships_no_solution_and_no_hidden_cell(real_release):
     out, manifest = real_release
     kit = out / "student"
-    secret = region_lines(REPO)
-    assert secret
+    # A region line that is also provided code elsewhere (say, `num_train =
+    # X.shape[0]` in another file) is no secret; every other one must be absent.
+    secret = {line: name for line, name in region_lines(REAL).items()
+              if line not in provided_lines(REAL)}
+    assert len(secret) > 20
     for path in kit.rglob("*"):
         if path.is_file():
             found = rel.kit_lines(path) & set(secret)
@@ -568,9 +586,9 @@ def test_real_release_ships_no_solution_and_no_hidden_cell(real_release):
     for path in list(kit.glob("notebooks/*.ipynb")) + list(kit.glob(".checks/*.ipynb")):
         assert not [c for c in nbs.read(path).cells if nbs.is_hidden(c)], path
     assert not (kit / "instructor").exists() and not (kit / "tests").exists()
-    assert (kit / "get_datasets.sh").is_file() or not (REPO / "get_datasets.sh").exists()
+    assert (kit / "get_datasets.sh").is_file() or not (REAL / "get_datasets.sh").exists()
     assert (kit / "datasets/digits.csv.gz").is_file()
-    assert manifest["student_files"] == student_files(REPO)
+    assert manifest["student_files"] == student_files(REAL)
     hidden_ids = {c["id"] for c in manifest["checks"] if c["hidden"]}
     kit_text = "".join(p.read_text(errors="replace") for p in kit.rglob("*.ipynb"))
     assert not [i for i in hidden_ids if f'"{i}"' in kit_text]
@@ -586,7 +604,7 @@ def test_real_selfcheck_fails_on_stubs_and_passes_with_the_reference(real_releas
     assert stubs.returncode == 1, stubs.stdout[-3000:] + stubs.stderr
     assert f"0 of {len(public)} public checks passed" in stubs.stdout
     assert "NotImplementedError: Implement this part of" in stubs.stdout
-    fill_reference(REPO, kit)
+    fill_reference(REAL, kit)
     good = run_selfcheck(kit)
     assert good.returncode == 0, good.stdout[-5000:] + good.stderr
     assert f"{len(public)} of {len(public)} public checks passed" in good.stdout
@@ -598,18 +616,19 @@ def readme_commands(readme):
     return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
 
 
-@pytest.mark.slow
+# Slow (a real pip install, about a minute with a warm cache): deselect with
+# `-k "not fresh_venv"` while iterating; CI runs it.
 @needs_notebooks
 def test_student_kit_installs_and_runs_from_its_readme_in_a_fresh_venv(real_release, tmp_path):
-    """The README's own commands: set up (fresh venv, pip install), self-check, pack."""
+    """The README's own commands: set up and self-check (fresh venv, pip install), pack."""
     out, manifest = real_release
     kit = tmp_path / "kit"
     shutil.copytree(out / "student", kit)
     commands = readme_commands((kit / "README.md").read_text())
-    setup = [c for c in commands if c.startswith(("python3 -m venv", ".venv/bin/python -m pip"))]
-    check = [c for c in commands if c == ".venv/bin/python -m pytest"]
+    open_nb = [c for c in commands if c.startswith("python3 -m venv") and "jupyter lab" in c]
+    check = [c for c in commands if c.startswith("python3 -m venv") and c.endswith("-m pytest")]
     pack = [c for c in commands if c.startswith(".venv/bin/python pack_submission.py")]
-    assert len(setup) == 2 and len(check) == 1 and len(pack) == 1, commands
+    assert len(open_nb) == 1 and len(check) == 1 and len(pack) == 1, commands
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTEST_", "VIRTUAL_ENV", "PYTHONPATH"))}
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
@@ -621,14 +640,17 @@ def test_student_kit_installs_and_runs_from_its_readme_in_a_fresh_venv(real_rele
         return subprocess.run(["bash", "-c", command], cwd=kit, env=env, capture_output=True,
                               text=True, timeout=timeout)
 
-    for command in setup:
-        done = sh(command, 900)
-        assert done.returncode == 0, (command, done.stdout[-3000:], done.stderr[-3000:])
-    fill_reference(REPO, kit)
-    done = sh(check[0], 900)
-    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-2000:]
+    fill_reference(REAL, kit)
+    done = sh(check[0], 1200)
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-3000:]
     public = [c for c in manifest["checks"] if not c["hidden"]]
     assert f"{len(public)} of {len(public)} public checks passed" in done.stdout
+    assert (kit / ".venv/bin/python").exists()
+    assert "include-system-site-packages = false" in (kit / ".venv/pyvenv.cfg").read_text()
+    # The first command's last step, without starting a server.
+    jupyter = open_nb[0].split("&&")[-1].strip().replace("jupyter lab notebooks", "jupyter lab --version")
+    done = sh(jupyter, 120)
+    assert done.returncode == 0, done.stderr
     done = sh(pack[0].replace("YOUR_NAME", "ada_lovelace"), 120)
     assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(kit / "ada_lovelace.zip") as archive:

@@ -87,12 +87,13 @@ class _SelfCheck:
         notebook = None
         for nodeid, check in self.cells.items():
             passed, reason = self.results.get(nodeid, (False, "not run"))
-            if check["notebook"] != notebook:
+            if check["notebook"] != notebook and (check["id"] is not None or not passed):
                 notebook = check["notebook"]
                 write(f"notebooks/{notebook}")
             if check["id"] is None:  # the set-up cell: only news when it fails
                 if not passed:
-                    write(f"  SETUP FAILED   {reason}  (every check below will fail: fix this first)")
+                    write(f"  SETUP FAILED  {reason}  (the checks of this notebook cannot "
+                          f"pass until this is fixed)")
                 continue
             total += 1
             points += check["points"] or 0
