@@ -65,10 +65,10 @@ MISTAKES = {
     # --- linear_svm.py -----------------------------------------------------
     "svm_naive_grad_no_mean": Mistake(SVM, [
         ("    dW /= num_train\n", ""),
-    ], "svm_loss_naive: the gradient is summed over the examples, not averaged (missing 1/N)."),
+    ], "svm_loss_naive: the gradient is a sum over the examples, not a mean (missing 1/N)."),
     "svm_vec_grad_no_mean": Mistake(SVM, [
         ("    dscores /= num_train\n", ""),
-    ], "svm_loss_vectorized: the gradient is summed over the examples, not averaged (missing 1/N)."),
+    ], "svm_loss_vectorized: the gradient is a sum over the examples, not a mean (missing 1/N)."),
     "svm_half_reg": Mistake(SVM, [
         ("    dW += 2 * reg * W\n", "    dW += reg * W\n"),
         ("loss = margins.sum() / num_train + reg * np.sum(W * W)",
