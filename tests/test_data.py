@@ -7,7 +7,9 @@ download.
 """
 
 import dataclasses
+import io
 import pickle
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,34 @@ SPLITS = ("train", "val", "test", "dev")
 # Tiny CIFAR-10 look-alikes
 
 
+class Python2Pickler(pickle._Pickler):
+    """Pickles str and bytes as Python 2 byte strings (opcode BINSTRING).
+
+    CIFAR-10's files were made with Python 2: their keys, names and the
+    image data are such strings, which is why the reader needs
+    ``encoding='latin1'``. Writing them the same way tests that.
+    """
+
+    dispatch = pickle._Pickler.dispatch.copy()
+
+    def save_python2_string(self, obj):
+        data = obj.encode("latin1") if isinstance(obj, str) else obj
+        if len(data) < 256:
+            self.write(pickle.SHORT_BINSTRING + bytes([len(data)]) + data)
+        else:
+            self.write(pickle.BINSTRING + struct.pack("<i", len(data)) + data)
+        self.memoize(obj)
+
+    dispatch[str] = dispatch[bytes] = save_python2_string
+
+
+def write_python2_pickle(path, obj):
+    buffer = io.BytesIO()
+    Python2Pickler(buffer, protocol=2).dump(obj)
+    # The files name numpy 1.x's module, which numpy 2 still reads.
+    path.write_bytes(buffer.getvalue().replace(b"cnumpy._core.multiarray\n", b"cnumpy.core.multiarray\n"))
+
+
 def write_batch(path, data, labels):
     """Write one batch as CIFAR-10 does: a pickled dict, data channel-planar uint8."""
     batch = {
@@ -33,8 +63,7 @@ def write_batch(path, data, labels):
         "data": data,
         "filenames": [f"image_{i}.png" for i in range(len(labels))],
     }
-    with open(path, "wb") as file:
-        pickle.dump(batch, file, protocol=2)
+    write_python2_pickle(path, batch)
 
 
 def write_cifar(root, train_sizes=(4, 4, 4, 4, 4), test_size=6, seed=0):
@@ -56,8 +85,8 @@ def write_cifar(root, train_sizes=(4, 4, 4, 4, 4), test_size=6, seed=0):
     test_data = rng.randint(0, 256, size=(test_size, 3072)).astype(np.uint8)
     test_labels = rng.randint(0, 10, size=test_size)
     write_batch(folder / "test_batch", test_data, test_labels)
-    with open(folder / "batches.meta", "wb") as file:
-        pickle.dump({"label_names": list(CIFAR_NAMES), "num_cases_per_batch": 10000, "num_vis": 3072}, file)
+    meta = {"label_names": list(CIFAR_NAMES), "num_cases_per_batch": 10000, "num_vis": 3072}
+    write_python2_pickle(folder / "batches.meta", meta)
     return {"train": (train_data, train_labels), "test": (test_data, test_labels)}
 
 
@@ -85,6 +114,13 @@ def no_env_overrides(monkeypatch):
 
 # ----------------------------------------------------------------------------
 # CIFAR-10 reader
+
+
+def test_test_files_are_python2_pickles(cifar_root):
+    root, _ = cifar_root
+    raw = (root / "cifar-10-batches-py" / "data_batch_1").read_bytes()
+    assert b"U\x04data" in raw, "keys are Python 2 strings (SHORT_BINSTRING)"
+    assert b"cnumpy.core.multiarray\n_reconstruct" in raw
 
 
 def test_cifar_shapes_types_and_names(cifar_root):
