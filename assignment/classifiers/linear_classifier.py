@@ -166,7 +166,9 @@ def _check_features(X):
             f"Flatten images first, e.g. X.reshape(len(X), -1).")
     if X.dtype.kind not in "biuf":
         raise ValueError(f"X must hold numbers; got dtype {X.dtype}.")
-    if not np.all(np.isfinite(X)):
+    # NaN propagates through min and max, and an inf is the min or the max:
+    # two passes over X and no temporary array as large as X.
+    if X.size and not (np.isfinite(X.min()) and np.isfinite(X.max())):
         bad = np.argwhere(~np.isfinite(X))[0]
         raise ValueError(
             f"X (shape {X.shape}) contains NaN or inf, first at row {bad[0]}, "
