@@ -357,6 +357,12 @@ def test_selfcheck_fails_on_stubs_and_passes_with_the_reference(fake_release, tm
     assert good.returncode == 0, good.stdout + good.stderr
     assert "3 of 3 public checks passed (4 of 4 points)." in good.stdout
 
+    # A file that does not parse breaks the notebook's set-up: said first.
+    (kit / "assignment/mod.py").write_text(MOD + "\ndef broken(:\n")
+    broken = run_selfcheck(kit)
+    assert broken.returncode == 1
+    assert "SETUP FAILED  SyntaxError" in broken.stdout
+
     # A wrong answer is reported as a differing output.
     (kit / "assignment/mod.py").write_text(MOD.replace("total = a + b", "total = a - b"))
     wrong = run_selfcheck(kit)
@@ -467,6 +473,10 @@ REFUSALS = {
     "hidden check output differs from the reference": (
         lambda s: edit_notebook(s, lambda nb: setattr(nb.cells[4].outputs[0], "text", "9\n")),
         "check 'double_hidden': the stored output differs"),
+    "check stores stderr": (
+        lambda s: edit_notebook(s, lambda nb: nb.cells[3].outputs.append(
+            nbformat.v4.new_output("stream", name="stderr", text="warning\n"))),
+        "stores output on stderr"),
     "check without points": (
         lambda s: edit_notebook(s, lambda nb: nb.cells[3].metadata.grading.pop("points")),
         "needs metadata grading.points"),
@@ -543,7 +553,6 @@ def test_cli(source, tmp_path):
                            str(source), "--execute", "full"], cwd=REPO, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "3 student files" not in done.stdout
     assert "1 student files, 4 checks (1 hidden), 7 points." in done.stdout
     assert (out / "student/README.md").is_file()
     usage = subprocess.run([PYTHON, "-m", "instructor"], cwd=REPO, capture_output=True, text=True)
