@@ -7,7 +7,8 @@
 Each submission (a folder or a ``.zip``) is read safely, only its student files
 are laid over the pristine bundle in a fresh workspace, and the public and
 hidden checks run with nbval in a sandbox (:mod:`instructor.grading.sandbox`).
-Results: ``RESULTS/gradebook.csv`` and ``RESULTS/<name>/{result.json,feedback.md}``,
+Results: ``RESULTS/gradebook.csv`` (every submission graded into RESULTS with
+this bundle, by this run or an earlier one) and ``RESULTS/<name>/{result.json,feedback.md}``,
 each written atomically; a submission already graded with the same bundle is
 skipped unless ``--force``. The parts live in :mod:`instructor.grading`.
 """
@@ -201,6 +202,11 @@ def main(argv=None):
     except RuntimeError as error:
         print(f"error: sandbox {args.sandbox!r} does not work here: {error}", file=sys.stderr)
         return 2
+    base = _uid_base()
+    if base is not None and box.name != "bubblewrap" and not sandboxes.uid_can_run_python(base):
+        base = None
+        box = sandboxes.Sandbox(box.name, (box.warning + " The student's kernel runs as root: an "
+                                           "unprivileged uid cannot reach this Python here.").strip())
     if box.warning:
         print(f"WARNING: {box.warning}", file=sys.stderr)
     options = Options(timeout=args.timeout, cell_timeout=args.cell_timeout,
@@ -212,6 +218,12 @@ def main(argv=None):
 
     names = _unique_names(args.submissions)
     todo, records = [], {}
+    # The gradebook covers every submission graded into RESULTS, by this run
+    # or an earlier one (a batch graded in parts, or resumed).
+    for folder in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        previous = results.load_result(out, folder.name)
+        if previous is not None and previous.get("bundle") == bundle.fingerprint:
+            records[folder.name] = previous
     for path, name in zip(args.submissions, names):
         previous = results.load_result(out, name)
         if previous is not None and not args.force and previous.get("bundle") == bundle.fingerprint:
@@ -222,7 +234,6 @@ def main(argv=None):
             todo.append((path, name))
     check_ids = [c.id for c in bundle.checks]
     jobs = max(1, min(args.jobs, len(todo) or 1))
-    base = _uid_base()
     slots = queue.Queue()
     for slot in range(jobs):
         slots.put(slot)

@@ -55,7 +55,11 @@ def _kernel_end(kernel):
 
 
 def _cap(text, cap):
-    return text if len(text) <= cap else text[:cap] + TRUNCATED
+    """Head and tail of text (the tail of a traceback says what happened)."""
+    if len(text) <= cap:
+        return text
+    head = cap // 3
+    return text[:head] + TRUNCATED + text[-(cap - head):]
 
 
 _get_message = nbval_kernel.RunningKernel.get_message

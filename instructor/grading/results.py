@@ -70,7 +70,8 @@ def read_items(path, limit=5_000_000):
 
 def _last_exception_line(text):
     """'NameError: name x is not defined' from a traceback text."""
-    lines = [line.strip() for line in strip_ansi(text).splitlines() if line.strip()]
+    lines = [re.sub(r"^E\s+", "", line.strip()) for line in strip_ansi(text).splitlines()
+             if line.strip()]
     for line in reversed(lines):
         if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit|Warning)\b", line) \
                 or line.startswith(("NotImplementedError", "AssertionError", "StopIteration")):
@@ -141,6 +142,9 @@ def evaluate(bundle, items, timed_out=False, harness_returncode=0, harness_outpu
             by_check.setdefault(record["check"], record)
         elif record.get("outcome") == "failed":
             setup_failures.append(record)
+    setup_failed = {}
+    for record in setup_failures:
+        setup_failed.setdefault(record.get("notebook"), item_reason(record)[1])
     checks = []
     for check in bundle.checks:
         record = by_check.get(check.id)
@@ -150,6 +154,9 @@ def evaluate(bundle, items, timed_out=False, harness_returncode=0, harness_outpu
             checks.append(CheckResult(check.id, check.points, check.hidden, check.notebook, False, reason))
             continue
         passed, reason, diff = item_reason(record)
+        if not passed and check.notebook in setup_failed and reason.startswith("raised NameError"):
+            # Not the check's fault: what it uses was never defined.
+            reason, diff = f"not run: the notebook's set-up cell failed ({setup_failed[check.notebook]})", ""
         checks.append(CheckResult(check.id, check.points, check.hidden, check.notebook,
                                   passed, cap(reason, REASON_CAP), diff))
     for record in setup_failures[:3]:
@@ -162,7 +169,13 @@ def evaluate(bundle, items, timed_out=False, harness_returncode=0, harness_outpu
                        for r in item_records)
     died = any(r.get("exception") == "KernelDied" or "Kernel dead on test start" in t
                or "kernel died" in t.lower() for r, t in zip(item_records, texts))
-    if memory:
+    harness_setup = [r for r in item_records if r.get("when") == "setup" and r.get("outcome") == "failed"]
+    if harness_setup:
+        # The kernel starts before any student code is imported: not theirs.
+        status = "grader-error"
+        notes.append("The grading kernel could not start: "
+                     + cap(_last_exception_line(harness_setup[0].get("text", "")), REASON_CAP))
+    elif memory:
         status = "memory"
         notes.append("The code ran out of memory (MemoryError under the grader's memory limit).")
     elif timed_out or cell_timeout:

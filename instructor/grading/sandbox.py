@@ -20,7 +20,8 @@ Sandboxes, strongest first (``detect`` picks the first that works here):
 In every sandbox, when the grader runs as root, the student's kernel drops to
 an unprivileged uid of its own (see ``launcher.py``), and after a run every
 process of that uid is killed, wherever it went (a new session, a new process
-group). The harness (pytest + nbval) gets loose limits; the kernel gets the
+group); every run also gets a cgroup where one can be made (:mod:`.cgroup`),
+whose processes are all killed at the end. The harness (pytest + nbval) gets loose limits; the kernel gets the
 strict ones.
 """
 
@@ -33,6 +34,8 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+
+from .cgroup import Cgroup
 
 INSIDE = "/grade"
 
@@ -170,6 +173,25 @@ def _probe(name):
     return None
 
 
+def uid_can_run_python(uid):
+    """Whether a process with uid (and no privileges) can start this Python's kernel.
+
+    Outside bubblewrap the host's file permissions apply: a Python installed
+    under /root, say, is out of reach of an unprivileged uid.
+    """
+    def drop():
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    try:
+        done = subprocess.run([sys.executable, "-c", "import ipykernel, numpy"], cwd="/",
+                              preexec_fn=drop, capture_output=True, timeout=120,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
 @dataclass
 class RunResult:
     returncode: int
@@ -179,14 +201,16 @@ class RunResult:
     output_bytes: int
 
 
-def _preexec(limits):
+def _preexec(limits, group=None):
     def apply():
+        if group is not None:
+            group.join()
         for name, value in limits.items():
             resource.setrlimit(getattr(resource, name), (value, value))
     return apply
 
 
-def run(argv, env, cwd, timeout, limits, uid=None, output_cap=64_000):
+def run(argv, env, cwd, timeout, limits, uid=None, output_cap=64_000, max_tasks=1024):
     """Run argv; kill it and everything it started when it ends or times out.
 
     Parameters
@@ -202,11 +226,19 @@ def run(argv, env, cwd, timeout, limits, uid=None, output_cap=64_000):
         The kernel's uid: every process with it is killed at the end.
     output_cap : int
         Bytes of output kept (head and tail); the rest is read and discarded.
+    max_tasks : int
+        Tasks (processes and threads) of the whole run, where a cgroup can be made.
     """
     start = time.monotonic()
-    process = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True, preexec_fn=_preexec(limits))
+    group = Cgroup.create(max_tasks)
+    try:
+        process = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   start_new_session=True, preexec_fn=_preexec(limits, group))
+    except BaseException:
+        if group is not None:
+            group.remove()
+        raise
     head, tail, total = bytearray(), bytearray(), [0]
 
     def drain():
@@ -231,7 +263,9 @@ def run(argv, env, cwd, timeout, limits, uid=None, output_cap=64_000):
     except subprocess.TimeoutExpired:
         timed_out = True
     finally:
-        kill_all(process, uid)
+        kill_all(process, uid, group)
+        if group is not None:
+            group.remove()
     reader.join(timeout=10)
     text = head.decode("utf-8", "replace")
     if total[0] > len(head):
@@ -240,14 +274,16 @@ def run(argv, env, cwd, timeout, limits, uid=None, output_cap=64_000):
     return RunResult(process.returncode, timed_out, time.monotonic() - start, text, total[0])
 
 
-def kill_all(process, uid=None):
-    """Kill process, its process group and (if uid) every process of that uid."""
+def kill_all(process, uid=None, group=None):
+    """Kill process, its process group, its cgroup and (if uid) every process of that uid."""
     for _ in range(50):
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         left = kill_uid(uid) if uid is not None else 0
+        if group is not None:
+            left += group.kill_all(timeout=1.0)
         try:
             process.wait(timeout=0.1)
         except subprocess.TimeoutExpired:

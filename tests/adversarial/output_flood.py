@@ -1,0 +1,8 @@
+
+# --- adversarial payload: 50 MB of output at import (the code is otherwise correct) ---
+import sys as _sys
+
+_line = "flood " * 17475 + "\n"          # ~100 kB
+for _ in range(500):
+    _sys.stdout.write(_line)
+_sys.stdout.flush()
