@@ -8,8 +8,11 @@ download.
 
 import dataclasses
 import io
+import os
 import pickle
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -392,11 +395,23 @@ def test_bad_env_var(tmp_path, monkeypatch):
         load_dataset(root=tmp_path)
 
 
-def test_default_root_is_the_kits_datasets_folder_whatever_the_cwd(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert loader.default_root() == KIT_ROOT / "datasets"
-    assert loader.EMBEDDED_DIGITS == KIT_ROOT / "datasets" / "digits.csv.gz"
-    assert len(load_dataset("digits").y_test) == 300
+def test_default_root_is_the_kits_datasets_folder_whatever_the_cwd(tmp_path):
+    # A fresh Python started elsewhere (notebooks run in notebooks/), so that
+    # the paths are worked out there and not when this test module was imported.
+    code = (
+        "from assignment.data import load_dataset, loader\n"
+        "print(loader.default_root())\n"
+        "print(len(load_dataset('digits').y_test))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(KIT_ROOT)}
+    env.pop("DATASETS_DIR", None)
+    env.pop("ASSIGNMENT_DATASET", None)
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    root, _using, test_size = result.stdout.splitlines()
+    assert root == str(KIT_ROOT / "datasets")
+    assert test_size == "300"
 
 
 def test_datasets_dir_env_var_moves_the_root(cifar_root, monkeypatch):
