@@ -1,0 +1,469 @@
+"""The notebooks' check cells accept every correct solution and catch every mistake.
+
+For each *variant* of the student files (the reference, the independent
+solution of ``tests/independent``, and each wrong implementation of
+``tests/student_mistakes.py``) the test builds a copy of the kit in a
+temporary folder: ``assignment/``, ``datasets/digits.csv.gz`` and
+*checks-only* notebooks (each notebook's set-up cell and all its check cells,
+hidden ones included, with the outputs stored in the real notebooks). It lays
+the variant's student files over the copy and runs
+
+    python -m pytest --nbval-lax --nbval-current-env <variant>/notebooks
+
+in a subprocess, as the grader does. A failing nbval item
+(``<variant>/notebooks/x.ipynb::Cell N``) is mapped back to its check id
+through the cell's index in the checks-only notebook. Then:
+
+- the reference passes every check with one checks-only notebook per
+  notebook, exactly as the grader runs them. The outputs it is compared with
+  were stored by running the *whole* notebooks (``python -m
+  instructor.notebooks``), so this proves that every check cell is
+  self-contained;
+- the independent solution passes every check, run the same way;
+- each mistake fails exactly the checks listed for it in ``CAUGHT_BY``. For
+  speed a mistake's checks run in one kernel: one notebook holding every
+  notebook's set-up and check cells in turn (see :func:`build_kit` for why this
+  is sound).
+
+The variants are dealt to a few pytest subprocesses that run in parallel,
+each subprocess running all of its variants. The whole file takes about two
+minutes on two cores. Static tests check the grading metadata and what the
+notebooks may store.
+"""
+
+import ast
+import builtins
+import copy
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from independent import apply_independent
+from instructor import notebooks as nbtools
+from student_mistakes import MISTAKES, apply_mistake
+
+KIT_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = KIT_ROOT / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+
+# Each mistake -> the ids of the checks that catch it (across all notebooks).
+# Built from a run, then read line by line: every set must make sense for its
+# mistake. A mistake caught only by hidden checks is marked so.
+CAUGHT_BY = {
+    # every gradient check with N > 1 (N = 1 hides a missing 1/N)
+    "svm_naive_grad_no_mean": {"nb1-regularized-example", "nb1-svm-lecture-example",
+        "nb4-gradient-check", "svm-naive-grad", "svm-naive-grad-reg"},
+    # a gradient N times too large still trains: only gradient checks see it
+    "svm_vec_grad_no_mean": {"nb1-regularized-example", "nb1-svm-lecture-example",
+        "nb4-gradient-check", "svm-vec-edge-hidden", "svm-vec-grad", "svm-vec-reg-hidden"},
+    # loss and gradient are consistent with each other: only values with reg > 0 see it
+    "svm_half_reg": {"nb1-regularized-example", "nb4-gradient-check", "svm-naive-edge-hidden",
+        "svm-naive-grad-reg", "svm-vec-edge-hidden", "svm-vec-float32-hidden", "svm-vec-loss",
+        "svm-vec-reg-hidden"},
+    # gradient checks with reg > 0
+    "svm_grad_no_reg": {"nb1-regularized-example", "nb4-gradient-check", "svm-naive-edge-hidden",
+        "svm-naive-grad-reg", "svm-vec-edge-hidden", "svm-vec-grad", "svm-vec-reg-hidden"},
+    # +1 on every loss; the gradient is wrong too
+    "svm_vec_includes_correct_class": {"nb1-jiggle", "nb1-loss-at-init",
+        "nb1-regularized-example", "nb1-svm-lecture-example", "nb4-gradient-check", "svm-train",
+        "svm-vec-edge-hidden", "svm-vec-float32-hidden", "svm-vec-grad", "svm-vec-loss",
+        "svm-vec-reg-hidden"},
+    # hidden only: the float32 edge case
+    "svm_vec_float64_gradient": {"svm-vec-float32-hidden"},
+    # huge scores
+    "softmax_naive_no_shift": {"softmax-naive-stable"},
+    # huge scores; float32 overflows sooner
+    "softmax_vec_no_shift": {"softmax-vec-float32-hidden", "softmax-vec-stable"},
+    # every softmax loss value, and its gradient
+    "softmax_log10": {"nb1-jiggle", "nb1-loss-at-init", "nb1-regularized-example",
+        "nb1-softmax-lecture-example", "nb4-gradient-check", "nb4-step-sizes",
+        "softmax-naive-edge-hidden", "softmax-naive-grad", "softmax-naive-loss",
+        "softmax-naive-stable", "softmax-train", "softmax-vec-edge-hidden",
+        "softmax-vec-float32-hidden", "softmax-vec-grad", "softmax-vec-loss",
+        "softmax-vec-reg-hidden", "softmax-vec-stable"},
+    # loss values with reg > 0
+    "softmax_half_reg": {"nb1-regularized-example", "softmax-naive-edge-hidden",
+        "softmax-naive-loss", "softmax-vec-edge-hidden", "softmax-vec-float32-hidden",
+        "softmax-vec-loss", "softmax-vec-reg-hidden"},
+    # gradient checks with reg > 0
+    "softmax_grad_no_reg": {"nb1-regularized-example", "nb4-gradient-check",
+        "softmax-naive-edge-hidden", "softmax-naive-grad", "softmax-vec-edge-hidden",
+        "softmax-vec-grad", "softmax-vec-reg-hidden"},
+    # gradient checks
+    "softmax_naive_grad_no_minus_one": {"nb1-regularized-example", "nb1-softmax-lecture-example",
+        "nb4-gradient-check", "softmax-naive-edge-hidden", "softmax-naive-grad",
+        "softmax-naive-stable"},
+    # gradient checks; training then goes nowhere
+    "softmax_vec_grad_no_minus_one": {"nb1-regularized-example", "nb1-softmax-lecture-example",
+        "nb4-gradient-check", "nb4-step-sizes", "softmax-train", "softmax-train-hidden",
+        "softmax-vec-edge-hidden", "softmax-vec-grad", "softmax-vec-reg-hidden",
+        "softmax-vec-stable"},
+    # a correct class far below another: -log(0)
+    "softmax_log_of_probability": {"nb4-step-sizes", "softmax-vec-float32-hidden",
+        "softmax-vec-stable"},
+    # predictions, and every accuracy after training
+    "predict_argmin": {"nb4-step-sizes", "softmax-train", "softmax-train-hidden", "svm-predict",
+        "svm-train", "svm-train-hidden"},
+    # predictions, and every accuracy after training
+    "predict_wrong_axis": {"nb4-step-sizes", "softmax-train", "softmax-train-hidden",
+        "svm-predict", "svm-train", "svm-train-hidden"},
+    # labels sorted by class, small batches (notebooks 2, 3: hidden)
+    "minibatch_first_rows": {"nb4-minibatch-sampling", "softmax-train-hidden", "svm-train-hidden"},
+    # training learns nothing
+    "minibatch_labels_mismatched": {"nb4-minibatch-sampling", "nb4-step-sizes", "softmax-train",
+        "softmax-train-hidden", "svm-train", "svm-train-hidden"},
+    # only the inputs-unchanged line: it trains well
+    "minibatch_shuffles_in_place": {"softmax-train", "svm-train"},
+    # the loss grows
+    "update_wrong_sign": {"nb4-step-sizes", "softmax-train", "softmax-train-hidden", "svm-train",
+        "svm-train-hidden"},
+}
+
+REFERENCE, INDEPENDENT = "reference", "independent"
+COMBINED = "all_checks.ipynb"
+# Variants run exactly as the grader runs them, one checks-only notebook per
+# notebook; the mistakes run in one combined notebook each (see build_kit).
+FAITHFUL = {REFERENCE, INDEPENDENT}
+VARIANTS = [REFERENCE, INDEPENDENT, *MISTAKES]
+SUBPROCESS_TIMEOUT = 1200  # seconds per pytest subprocess (all of them take about 2 minutes)
+CELL_TIMEOUT = 120         # seconds per check cell (a few seconds at most when correct)
+WORKERS = int(os.environ.get("NOTEBOOK_TEST_WORKERS", 0)) or (os.cpu_count() or 1) + 1
+
+
+# ---------------------------------------------------------------------------
+# Building and running a variant
+# ---------------------------------------------------------------------------
+
+def notebooks_with_checks():
+    """{notebook path: read notebook} for every notebook that has check cells."""
+    found = {}
+    for path in NOTEBOOKS:
+        nb = nbtools.read(path)
+        if nbtools.checks(nb):
+            found[path] = nb
+    return found
+
+
+# Run before each notebook's group of checks in the combined notebook: Python
+# shows a warning once per code location, and forgetting which were shown makes
+# a group see the warnings it would see in a fresh kernel. The filters
+# themselves are kept as they are.
+FRESH_WARNINGS = (
+    "# Added by tests/test_notebooks.py: the next notebook's checks see warnings afresh.\n"
+    "import warnings as _warnings\n"
+    "_filters = _warnings.filters[:]\n"
+    "_warnings.resetwarnings()  # also forgets the warnings already shown\n"
+    "_warnings.filters[:] = _filters\n"
+    "del _warnings, _filters")
+
+
+def build_kit(dest, variant, combined):
+    """Copy the kit into dest with checks-only notebooks, and apply the variant.
+
+    Parameters
+    ----------
+    dest : path
+    variant : str
+        ``"reference"``, ``"independent"`` or a mistake's name.
+    combined : bool
+        False: one checks-only notebook per notebook (set-up cell and check
+        cells, hidden ones included, stored outputs kept), exactly what the
+        grader runs. True: a single notebook ``all_checks.ipynb`` holding each
+        notebook's set-up cell and check cells, notebook after notebook, so
+        that one kernel runs every check of the variant (kernels take most of
+        the time). This is sound because each check reads only names that its
+        own set-up cell, run just before its group, or the check itself binds
+        (``test_check_cells_are_self_contained``); a small cell before each
+        group resets which warnings were already shown.
+
+    Returns
+    -------
+    dict
+        ``{notebook file name in dest/notebooks: [(source notebook name, check
+        id or None), ...]}``, one entry per code cell as nbval numbers them
+        (``Cell N``); None marks a set-up cell.
+    """
+    dest = Path(dest)
+    shutil.copytree(KIT_ROOT / "assignment", dest / "assignment",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    (dest / "datasets").mkdir(parents=True)
+    shutil.copy2(KIT_ROOT / "datasets" / "digits.csv.gz", dest / "datasets")
+    (dest / "notebooks").mkdir()
+    written, merged, merged_cells = {}, None, []
+    for path, nb in notebooks_with_checks().items():
+        reduced = nbtools.checks_only(nb)
+        cells = [(path.name, nbtools.check_info(cell)["id"] if nbtools.is_check(cell) else None)
+                 for cell in reduced.cells]
+        if not combined:
+            nbtools.write(reduced, dest / "notebooks" / path.name)
+            written[path.name] = cells
+            continue
+        if merged is None:
+            merged = copy.deepcopy(reduced)
+            merged.cells = []
+        else:
+            merged.cells.append(nbformat.v4.new_code_cell(FRESH_WARNINGS))
+            merged_cells.append((path.name, None))
+        merged.cells.extend(reduced.cells)
+        merged_cells.extend(cells)
+    if combined:
+        for index, cell in enumerate(merged.cells):
+            cell["id"] = f"cell-{index}"  # unique across the merged notebooks
+        nbtools.write(merged, dest / "notebooks" / COMBINED)
+        written[COMBINED] = merged_cells
+    if variant == INDEPENDENT:
+        apply_independent(dest)
+    elif variant != REFERENCE:
+        apply_mistake(variant, dest)
+    return written
+
+
+def run_variants(variants, dest):
+    """Build each variant's kit under dest/<variant> and run nbval on all of them at once.
+
+    One pytest process for several kits saves its start-up time per variant;
+    each kit's notebook runs in its own fresh kernel, whose working directory
+    is that kit's notebooks/ folder, so it imports its own kit's assignment/.
+
+    Returns
+    -------
+    dict
+        ``{variant: outcome}``; an outcome has ``failed`` (set of failing
+        check ids), ``passed`` (set of passing check ids), ``setup_failed``
+        (set of notebooks whose set-up cell failed) and ``log`` (the end of
+        pytest's output, for failure messages).
+    """
+    dest = Path(dest)
+    cell_ids = {variant: build_kit(dest / variant, variant, combined=variant not in FAITHFUL)
+                for variant in variants}
+    junit = dest / "junit.xml"
+    env = dict(os.environ, MPLBACKEND="Agg", ASSIGNMENT_DATASET="digits",
+               PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTEST_ADDOPTS", None)
+    command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
+               f"--nbval-cell-timeout={CELL_TIMEOUT}", "-p", "no:cacheprovider",
+               "-o", "addopts=", "-q", "-rN", f"--junitxml={junit}",
+               *[f"{variant}/notebooks" for variant in variants]]
+    done = subprocess.run(command, cwd=dest, env=env, capture_output=True, text=True,
+                          timeout=SUBPROCESS_TIMEOUT)
+    log = (done.stdout + done.stderr)[-4000:]
+    if not junit.exists():
+        raise RuntimeError(f"pytest wrote no report (exit {done.returncode}):\n{log}")
+
+    outcomes = {variant: {"failed": set(), "passed": set(), "setup_failed": set(), "log": log}
+                for variant in variants}
+    seen = set()
+    for case in ET.parse(junit).iter("testcase"):
+        variant, name, cell = _item_location(case)
+        notebook, check_id = cell_ids[variant][name][cell]
+        seen.add((variant, name, cell))
+        bad = case.find("failure") is not None or case.find("error") is not None
+        outcome = outcomes[variant]
+        if check_id is None:
+            if bad:
+                outcome["setup_failed"].add(notebook)
+        else:
+            outcome["failed" if bad else "passed"].add(check_id)
+    expected = {(variant, name, index) for variant, notebooks in cell_ids.items()
+                for name, cells in notebooks.items() for index in range(len(cells))}
+    if seen != expected:
+        raise RuntimeError(f"nbval ran other cells than expected: missing "
+                           f"{sorted(expected - seen)}, unexpected {sorted(seen - expected)}\n{log}")
+    return outcomes
+
+
+def _item_location(case):
+    """(variant, notebook file name, code-cell index) of a junit testcase.
+
+    nbval's items are ``<variant>/notebooks/<name>.ipynb::Cell <N>``; junit's
+    classname writes the path with dots: ``<variant>.notebooks.<name>.ipynb``
+    (notebook names hold no other dots).
+    """
+    match = re.fullmatch(r"Cell (\d+)", case.get("name", ""))
+    parts = case.get("classname", "").split(".")
+    if not match or len(parts) != 4 or parts[1:4:2] != ["notebooks", "ipynb"]:
+        raise RuntimeError(f"unexpected nbval item {case.get('classname')!r}::{case.get('name')!r}")
+    return parts[0], f"{parts[2]}.ipynb", int(match[1])
+
+
+@pytest.fixture(scope="session")
+def outcomes(request, tmp_path_factory):
+    """Run every variant the session's tests ask for; {variant: outcome}.
+
+    The variants are dealt round-robin to one pytest subprocess per CPU
+    (kernels start in parallel), each subprocess running all its variants.
+    """
+    wanted = {item.callspec.params["variant"] for item in request.session.items
+              if hasattr(item, "callspec") and "variant" in item.callspec.params}
+    wanted = [variant for variant in VARIANTS if variant in wanted]
+    workers = max(1, min(len(wanted), WORKERS))
+    chunks = [wanted[k::workers] for k in range(workers)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(run_variants, chunk, tmp_path_factory.mktemp("variants"))
+                   for chunk in chunks]
+        results = {}
+        for future in futures:
+            results.update(future.result())
+    return results
+
+
+def all_check_ids():
+    return {info["id"] for nb in notebooks_with_checks().values()
+            for _, info in nbtools.checks(nb)}
+
+
+def hidden_check_ids():
+    return {info["id"] for nb in notebooks_with_checks().values()
+            for _, info in nbtools.checks(nb) if info["hidden"]}
+
+
+# ---------------------------------------------------------------------------
+# The checks against the variants
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("variant", [REFERENCE])
+def test_checks_only_notebooks_reproduce_the_stored_outputs(variant, outcomes):
+    """With the reference, each checks-only notebook passes every check.
+
+    The stored outputs come from running the whole notebook, so every check
+    cell gives the same output with only the set-up cell before it: it is
+    self-contained, and the grader's fast checks-only runs are valid.
+    """
+    _assert_passes_everything(variant, outcomes[variant])
+
+
+@pytest.mark.parametrize("variant", [INDEPENDENT])
+def test_independent_solution_passes_every_check(variant, outcomes):
+    """Another correct solution (other loop orders, vectorization and minibatch
+    sampling) gives every check's stored output, byte for byte."""
+    _assert_passes_everything(variant, outcomes[variant])
+
+
+def _assert_passes_everything(variant, outcome):
+    assert not outcome["setup_failed"], (
+        f"{variant}: the set-up cell failed in {sorted(outcome['setup_failed'])}\n{outcome['log']}")
+    assert not outcome["failed"], (
+        f"{variant}: these checks fail: {sorted(outcome['failed'])}\n{outcome['log']}")
+    assert outcome["passed"] == all_check_ids()
+
+
+@pytest.mark.parametrize("variant", list(MISTAKES))
+def test_mistake_is_caught_by_the_expected_checks(variant, outcomes):
+    """A wrong implementation fails exactly the checks CAUGHT_BY lists for it."""
+    outcome = outcomes[variant]
+    assert not outcome["setup_failed"], (
+        f"{variant}: the set-up cell failed in {sorted(outcome['setup_failed'])}; a mistake "
+        f"in a student file must fail checks, not the imports\n{outcome['log']}")
+    assert outcome["failed"], f"no check catches the mistake {variant!r}: {MISTAKES[variant].description}"
+    assert variant in CAUGHT_BY, (
+        f"add {variant!r} to CAUGHT_BY in tests/test_notebooks.py; it fails: "
+        f"{sorted(outcome['failed'])}")
+    assert outcome["failed"] == CAUGHT_BY[variant], (
+        f"{variant}: failing checks changed.\n  now:      {sorted(outcome['failed'])}\n"
+        f"  expected: {sorted(CAUGHT_BY[variant])}")
+
+
+def test_caught_by_table_is_current():
+    """Every mistake has a row, every row names a mistake and existing check ids."""
+    assert set(CAUGHT_BY) == set(MISTAKES)
+    known = all_check_ids()
+    for name, ids in CAUGHT_BY.items():
+        assert ids, f"{name}: no check catches it"
+        assert ids <= known, f"{name}: unknown check ids {sorted(ids - known)}"
+
+
+# ---------------------------------------------------------------------------
+# Static properties of the committed notebooks
+# ---------------------------------------------------------------------------
+
+def _check_cells():
+    for path in NOTEBOOKS:
+        nb = nbtools.read(path)
+        for index, info in nbtools.checks(nb):
+            yield path, nb, index, info
+
+
+def test_check_metadata():
+    """Each check has a unique, stable id and integer points; totals as the issue asks."""
+    ids = []
+    for path, nb, index, info in _check_cells():
+        where = f"{path.name} cell {index}"
+        assert isinstance(info["id"], str) and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", info["id"]), where
+        assert isinstance(info["points"], int) and info["points"] > 0, where
+        ids.append(info["id"])
+    assert len(ids) == len(set(ids)), "check ids must be unique across the notebooks"
+    assert len(ids) >= 20
+    assert len(hidden_check_ids()) >= 8
+
+
+def test_hidden_tag_only_on_checks():
+    for path in NOTEBOOKS:
+        for index, cell in enumerate(nbtools.read(path).cells):
+            if nbtools.is_hidden(cell):
+                assert nbtools.is_check(cell), f"{path.name} cell {index}: hidden but no check"
+
+
+def test_only_check_outputs_are_committed():
+    for path in NOTEBOOKS:
+        for index, cell in enumerate(nbtools.read(path).cells):
+            if cell.cell_type != "code":
+                continue
+            if nbtools.is_check(cell):
+                assert cell.outputs, f"{path.name} cell {index}: a check without its stored output"
+                for output in cell.outputs:
+                    assert output.get("name") != "stderr", f"{path.name} cell {index}: stderr stored"
+                    assert output.output_type == "stream", (
+                        f"{path.name} cell {index}: a check prints text only, found "
+                        f"{output.output_type}")
+            else:
+                assert not cell.outputs, f"{path.name} cell {index}: output of a non-check cell"
+
+
+# Names a check cell may not use: the data set, time, and the narrative's state.
+_FORBIDDEN = {"load_dataset", "preprocess", "data", "processed", "time", "perf_counter",
+              "X_dev", "y_dev", "X_train", "y_train", "datetime"}
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS], ids=lambda p: p.name)
+def test_check_cells_are_self_contained(path):
+    """A check uses only the set-up cell's names and its own: no data set, no time.
+
+    Names bound in the set-up cell (imports) are allowed; any other name a
+    check reads must be assigned in the check itself.
+    """
+    nb = nbtools.read(path)
+    setup = nb.cells[nbtools.setup_cell_index(nb)].source
+    allowed = _bound_names(setup) | set(dir(builtins))
+    for index, info in nbtools.checks(nb):
+        source = nb.cells[index].source
+        tree = ast.parse(source)
+        read = {node.id for node in ast.walk(tree)
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+        assert not read & _FORBIDDEN, f"{path.name} {info['id']}: uses {sorted(read & _FORBIDDEN)}"
+        unbound = read - allowed - _bound_names(source)
+        assert not unbound, f"{path.name} {info['id']}: reads names it does not define: {sorted(unbound)}"
+
+
+def _bound_names(source):
+    """Names a cell binds: assignments, imports, defs, loop and comprehension targets."""
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    tree = ast.parse("\n".join(lines))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    return names
