@@ -319,6 +319,8 @@ def test_server_down(download):
     result = download(f"http://127.0.0.1:{port}/{ARCHIVE}")
     assert result.returncode != 0
     assert "Error: downloading" in result.stderr
+    reason = "a network failure" if download.how == "wget" else "could not connect to the server"
+    assert f"failed: {reason}" in result.stderr
     assert "Check your internet connection" in result.stderr
     assert not (download.root / FOLDER).exists()
     assert ARCHIVE not in download.leftovers()

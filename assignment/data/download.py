@@ -167,15 +167,27 @@ def fetch(url, partial, log):
             log("The server cannot resume the download; downloading from the start.")
         length = response.headers.get("Content-Length")
         expected = int(length) if length is not None else None
-        with open(partial, "ab" if resuming else "wb") as file:
-            received = copy_stream(response, file, partial, url, expected, log)
+        try:
+            with open(partial, "ab" if resuming else "wb") as file:
+                received = copy_stream(response, file, url, expected, log)
+        except OSError as error:
+            # Reading errors became DownloadErrors in copy_stream, so this one
+            # comes from opening, writing or closing (flushing) the file.
+            raise DownloadError(
+                f"could not write {partial} ({error.strerror}). Is the disk full? CIFAR-10 "
+                f"needs about 350 MB while it is unpacked; free some space and {RUN_AGAIN}."
+            ) from None
     if expected is not None and received < expected:
         raise DownloadError(download_failed(
             url, f"the connection broke off after {received} of {expected} bytes"))
 
 
-def copy_stream(response, file, partial, url, expected, log):
-    """Copy the response body into `file` chunk by chunk; returns the byte count."""
+def copy_stream(response, file, url, expected, log):
+    """Copy the response body into `file` chunk by chunk; returns the byte count.
+
+    Raises DownloadError if the connection breaks off; lets the OSError of a
+    failed write through.
+    """
     received, next_report = 0, 0.1
     while True:
         try:
@@ -188,13 +200,7 @@ def copy_stream(response, file, partial, url, expected, log):
                 url, f"the connection {what} after {received} bytes ({error})")) from None
         if not chunk:
             return received
-        try:
-            file.write(chunk)
-        except OSError as error:
-            raise DownloadError(
-                f"could not write {partial} ({error.strerror}). Is the disk full? CIFAR-10 "
-                f"needs about 350 MB while it is unpacked; free some space and {RUN_AGAIN}."
-            ) from None
+        file.write(chunk)
         received += len(chunk)
         if expected and received >= next_report * expected:
             log(f"  {int(100 * received / expected)}% of {expected / 1e6:.1f} MB")
