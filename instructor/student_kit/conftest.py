@@ -58,7 +58,7 @@ class _SelfCheck:
             if cell is None:
                 continue
             grading = cell.get("metadata", {}).get("grading")
-            notebook = Path(str(item.fspath)).name
+            notebook = Path(str(getattr(item, "path", None) or item.fspath)).name
             if grading:
                 self.cells[item.nodeid] = {"id": grading.get("id"), "points": grading.get("points", 0),
                                            "notebook": notebook}
