@@ -116,7 +116,7 @@ def grade_one(path, name, bundle, box, options, uid=None):
     workdir = None
     try:
         try:
-            submission = read_submission(path, bundle.student_files)
+            submission = read_submission(path, bundle.student_files, bundle.provided_files())
         except InvalidSubmission as error:
             checks = [CheckResult(c.id, c.points, c.hidden, c.notebook, False,
                                   "not graded: the submission is invalid") for c in bundle.checks]
@@ -124,7 +124,8 @@ def grade_one(path, name, bundle, box, options, uid=None):
         else:
             answers = feedback.written_answers(submission.notebooks)
             extra["missing_files"] = submission.missing
-            extra["ignored_files"] = submission.ignored[:200]
+            extra["changed_provided_files"] = submission.changed_provided[:200]
+            extra["extra_files"] = submission.extra[:200]
             workdir = Path(tempfile.mkdtemp(prefix=f"grade-{name}-"))
             os.chmod(workdir, 0o711)
             workspace = workdir / "w"

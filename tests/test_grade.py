@@ -60,10 +60,14 @@ def good(tmp_path):
 
 
 def test_folder_submission_keeps_only_student_files(good):
-    sub = read_submission(good, fx.STUDENT_FILES)
+    provided = {"assignment/__init__.py": b"", "assignment/helpers.py": fx.HELPERS.encode()}
+    (good / "notes.txt").write_text("mine")
+    sub = read_submission(good, fx.STUDENT_FILES, provided)
     assert set(sub.student_files) == {"assignment/calc.py"}
     assert set(sub.notebooks) == {"notebooks/calc.ipynb"}
-    assert "assignment/helpers.py" in sub.ignored and not sub.missing
+    assert (sub.changed_provided, sub.extra, sub.missing) == ([], ["notes.txt"], [])
+    (good / "assignment" / "helpers.py").write_text("twice = None\n")
+    assert read_submission(good, fx.STUDENT_FILES, provided).changed_provided == ["assignment/helpers.py"]
 
 
 def test_zip_with_a_top_folder_reads_like_the_folder(good, tmp_path):
@@ -297,6 +301,8 @@ def test_feedback(batch):
     assert "-1" in text and "3" in text                      # the public check's diff
     assert "hidden check: its expected output is not shown" in text
     assert "**Your answer:** Because." in text
+    replaced = (batch["out"] / "replaced_provided" / "feedback.md").read_text()
+    assert "Provided files you changed" in replaced and "`assignment/helpers.py`" in replaced
     stub = (batch["out"] / "stub" / "feedback.md").read_text()
     assert "NotImplementedError" in stub and "## Hints" in stub
     invalid = (batch["out"] / "no_assignment" / "feedback.md").read_text()
@@ -376,3 +382,108 @@ def test_without_a_sandbox_it_grades_with_a_warning(batch, tmp_path):
     assert result(tmp_path / "r", "orphans")["score"] == 6
     assert result(tmp_path / "r", "os_exit")["status"] == "crashed"
     test_nothing_outlives_the_grading(batch)
+
+
+# --------------------------------------------------------------------------
+# The real release: reference, stubs, a zip, the student mistakes
+
+# Every mistake of tests/student_mistakes.py is graded when this is "all"
+# (about 10 s of CPU each); by default a few, one or more per student file.
+MISTAKE_SELECTION = os.environ.get("GRADER_TEST_MISTAKES", "some")
+SOME_MISTAKES = ["svm_half_reg", "softmax_vec_no_shift", "predict_argmin",
+                 "minibatch_labels_mismatched", "softmax_log10"]
+
+
+def _selected_mistakes():
+    from student_mistakes import MISTAKES
+    if MISTAKE_SELECTION == "all":
+        return sorted(MISTAKES)
+    return [name for name in SOME_MISTAKES if name in MISTAKES]
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    from instructor import release
+    from student_mistakes import apply_mistake
+    tmp = tmp_path_factory.mktemp("real")
+    out = tmp / "release"
+    with pytest.MonkeyPatch.context() as patch:
+        # The reference outputs are proven current by the release's and the
+        # notebooks' own tests; here the reference's full marks prove it again.
+        patch.setattr(release, "check_reference_outputs", lambda *args, **kwargs: [])
+        try:
+            release.release(ROOT, out)
+        except release.ReleaseError as error:
+            pytest.skip(f"the source cannot be released now: {error}")
+    bundle = out / "autograder"
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    subs = tmp / "subs"
+    reference = subs / "reference"
+    for name in manifest["student_files"]:
+        (reference / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / name, reference / name)
+    shutil.copytree(ROOT / "notebooks", reference / "notebooks")
+    paths = {"reference": reference, "stubs": out / "student",
+             "reference_zip": fx.zip_folder(reference, subs / "reference_zip.zip")}
+    for name in _selected_mistakes():
+        shutil.copytree(reference, subs / name)
+        apply_mistake(name, subs / name)
+        paths[name] = subs / name
+    results_dir = tmp / "results"
+    done = grade(*paths.values(), "--autograder", bundle, "--out", results_dir,
+                 "--jobs", "2", "--timeout", "600", "--cell-timeout", "120")
+    return {"bundle": bundle, "manifest": manifest, "out": results_dir, "paths": paths,
+            "stdout": done.stdout}
+
+
+def test_real_reference_scores_full_marks(real):
+    record = result(real["out"], "reference")
+    failed = {c["id"]: c["reason"] for c in record["checks"] if not c["passed"]}
+    assert (record["status"], failed) == ("ok", {})
+    assert record["score"] == record["max_score"] == real["manifest"]["max_score"]
+    assert {c["id"] for c in record["checks"]} == {c["id"] for c in real["manifest"]["checks"]}
+
+
+def test_real_stubs_score_zero(real):
+    record = result(real["out"], "stubs")
+    assert (record["status"], record["score"]) == ("ok", 0)
+    assert all(c["reason"].startswith(("not implemented", "not run")) for c in record["checks"]), \
+        {c["id"]: c["reason"] for c in record["checks"]}
+
+
+def test_real_zip_grades_like_the_folder(real):
+    folder, zipped = result(real["out"], "reference"), result(real["out"], "reference_zip")
+    assert [(c["id"], c["passed"]) for c in folder["checks"]] == \
+        [(c["id"], c["passed"]) for c in zipped["checks"]]
+
+
+def test_real_written_answers_are_gathered(real):
+    text = (real["out"] / "reference" / "feedback.md").read_text()
+    assert "## Written answers" in text and "**Your answer:**" in text
+
+
+@pytest.mark.parametrize("mistake", _selected_mistakes())
+def test_real_mistake_loses_exactly_its_checks(real, mistake):
+    from student_mistakes import MISTAKES
+    from instructor.grading.hints import COMMON_MISTAKES
+    record = result(real["out"], mistake)
+    failed = {c["id"] for c in record["checks"] if not c["passed"]}
+    assert record["status"] == "ok"
+    expected, hint = COMMON_MISTAKES[mistake]
+    assert failed == set(expected)
+    assert hint == MISTAKES[mistake].description
+    try:
+        from test_notebooks import CAUGHT_BY     # the notebooks' own table, when filled in
+    except ImportError:
+        CAUGHT_BY = {}
+    if mistake in CAUGHT_BY:
+        assert failed == set(CAUGHT_BY[mistake])
+    assert hint in (real["out"] / mistake / "feedback.md").read_text()
+
+
+def test_hints_table_matches_the_mistakes():
+    from student_mistakes import MISTAKES
+    from instructor.grading.hints import COMMON_MISTAKES
+    assert set(COMMON_MISTAKES) == set(MISTAKES)
+    for name, (checks, hint) in COMMON_MISTAKES.items():
+        assert hint == MISTAKES[name].description and checks

@@ -58,6 +58,16 @@ class Bundle:
     def max_score(self):
         return sum(check.points for check in self.checks)
 
+    def provided_files(self):
+        """POSIX path -> bytes of every provided file of the kit (student files excluded)."""
+        if not hasattr(self, "_provided"):
+            self._provided = {
+                path.relative_to(self.kit).as_posix(): path.read_bytes()
+                for path in sorted(self.kit.rglob("*")) if path.is_file()
+                and path.relative_to(self.kit).as_posix() not in self.student_files
+                and path.stat().st_size <= 2**20}
+        return self._provided
+
 
 def load_bundle(root, full_notebooks=False):
     """Read ``OUT/autograder``.
@@ -89,8 +99,11 @@ def load_bundle(root, full_notebooks=False):
         if not path.is_file():
             raise BundleError(f"{path} is listed in the manifest but missing.")
         digest.update(path.read_bytes())
+        found = nbs.checks(nbs.read(path))
+        if not found:
+            continue            # nothing to grade: no kernel to start for it
         notebooks[entry["name"]] = path
-        for _, info in nbs.checks(nbs.read(path)):
+        for _, info in found:
             listed = by_id.get(info["id"], {})
             checks.append(Check(str(info["id"]), int(listed.get("points", info["points"]) or 0),
                                 bool(listed.get("hidden", info["hidden"])), entry["name"]))

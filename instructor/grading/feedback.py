@@ -5,6 +5,7 @@ their notebooks (gathered for manual grading; the notebooks are never run)."""
 import json
 import re
 
+from .hints import mistake_hints
 from .results import cap
 
 FEEDBACK_CAP = 200_000
@@ -102,21 +103,31 @@ def render(record, answers, show_hidden_diffs=False):
         lines.append("")
     failed = [c["id"] for c in checks if not c["passed"]]
     not_implemented = [c["id"] for c in checks if c["reason"].startswith("not implemented")]
-    hints = hints_for([c for c in failed if c not in not_implemented])
+    hints = []
     if not_implemented:
-        hints.insert(0, "Some checks hit a stub that still raises NotImplementedError: fill in the "
+        hints.append("Some checks hit a stub that still raises NotImplementedError: fill in the "
                      "functions they name (see the reasons above).")
-    if hints:
+    exact, possible = mistake_hints(failed) if failed and not not_implemented else ([], [])
+    hints += [f"Your failed checks are exactly those of a common mistake: {hint}" for hint in exact]
+    if not exact:
+        hints += [f"Among your failed checks are those of a common mistake: {hint}"
+                  for hint in possible]
+    if not exact:
+        hints += hints_for([c for c in failed if c not in not_implemented])
+    if hints and record["status"] in ("ok", "timeout", "memory", "crashed"):
         lines += ["## Hints", "", *[f"- {hint}" for hint in hints], ""]
     if record.get("missing_files"):
         lines += ["## Files", "", "Not found in your submission (graded as the unfilled stubs): "
                   + ", ".join(f"`{f}`" for f in record["missing_files"]), ""]
-    if record.get("ignored_files"):
-        shown = record["ignored_files"][:20]
-        lines += ["Ignored (the grader uses its own copy of every provided file and notebook): "
-                  + ", ".join(f"`{f}`" for f in shown)
-                  + (f" and {len(record['ignored_files']) - 20} more" if len(record["ignored_files"]) > 20 else ""),
-                  ""]
+    for key, title in (("changed_provided_files", "Provided files you changed (ignored: the grader "
+                        "uses its own copy of every provided file and notebook)"),
+                       ("extra_files", "Other files in your submission (ignored)")):
+        names = record.get(key) or []
+        if names:
+            if not record.get("missing_files") and "## Files" not in lines:
+                lines += ["## Files", ""]
+            lines += [f"{title}: " + ", ".join(f"`{f}`" for f in names[:20])
+                      + (f" and {len(names) - 20} more" if len(names) > 20 else ""), ""]
     lines += ["## Written answers (graded by hand)", ""]
     if answers:
         for name, texts in answers.items():

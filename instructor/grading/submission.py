@@ -40,15 +40,18 @@ class Submission:
         ``notebooks/<name>.ipynb`` -> bytes: the student's notebooks (never run).
     missing : list of str
         Expected student files that the submission lacks (graded as stubs).
-    ignored : list of str
-        Other files present in the submission, ignored (e.g. provided files).
+    changed_provided : list of str
+        Provided files whose content differs from the bundle's (ignored).
+    extra : list of str
+        Files the kit does not have (ignored).
     """
 
     name: str
     student_files: dict = field(default_factory=dict)
     notebooks: dict = field(default_factory=dict)
     missing: list = field(default_factory=list)
-    ignored: list = field(default_factory=list)
+    changed_provided: list = field(default_factory=list)
+    extra: list = field(default_factory=list)
 
 
 def submission_name(path):
@@ -60,7 +63,7 @@ def submission_name(path):
     return name[:100]
 
 
-def read_submission(path, student_files):
+def read_submission(path, student_files, provided=None):
     """Read a submission.
 
     Parameters
@@ -70,6 +73,9 @@ def read_submission(path, student_files):
         ``assignment/``.
     student_files : list of str
         The POSIX paths of the student files, relative to the kit root.
+    provided : dict, optional
+        POSIX path -> bytes of the pristine provided files, to report which
+        ones the submission changed (they are ignored either way).
 
     Returns
     -------
@@ -103,8 +109,17 @@ def read_submission(path, student_files):
             elif (inner.startswith("notebooks/") and inner.endswith(".ipynb")
                   and inner.count("/") == 1 and "/.ipynb_checkpoints" not in inner):
                 sub.notebooks[inner] = entries.read(rel, MAX_NOTEBOOK_BYTES)
-            elif not _is_noise(inner):
-                sub.ignored.append(inner)
+            elif _is_noise(inner):
+                continue
+            elif provided is not None and inner in provided:
+                try:
+                    same = entries.read(rel, MAX_FILE_BYTES) == provided[inner]
+                except InvalidSubmission:
+                    same = False
+                if not same:
+                    sub.changed_provided.append(inner)
+            else:
+                sub.extra.append(inner)
         sub.missing = sorted(wanted - set(sub.student_files))
         if not sub.student_files:
             raise InvalidSubmission(
