@@ -1,0 +1,225 @@
+"""Every notebook, run in JupyterLab in headless Chromium, as a student would run it.
+
+For each notebook in ``notebooks/``: open it in JupyterLab (served from a
+copy of this kit, reference solutions included), choose Run > Run All Cells,
+wait for the kernel, then check that every code cell ran, that no cell shows
+an error and that every figure rendered. The interactive demo is also
+clicked: one gradient step must lower the total loss it shows.
+
+A screenshot of each notebook is saved; the folder is printed at the end.
+Run: ``pytest tests/browser -o addopts="" -q`` (see the README).
+"""
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+KIT_ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((KIT_ROOT / "notebooks").glob("*.ipynb"))
+DEMO = "5_interactive_demo.ipynb"
+VIEWPORT = {"width": 1400, "height": 1000}
+#: Longest a notebook may take to run (they take well under a minute on the digits).
+RUN_TIMEOUT_S = 180
+
+# An error output: a Python traceback or an exception name line ("ValueError: ...").
+_ERROR_TEXT = re.compile(r"Traceback \(most recent call last\)|^\s*\w*(?:Error|Exception)\b",
+                         re.MULTILINE)
+_WIDGET_ERROR_TEXT = ("Error displaying widget", "Failed to load model class",
+                      "Could not create a view")
+
+
+@pytest.fixture
+def page(browser, jupyter, request):
+    """A fresh browser tab (own cookies and storage); the kernels are shut down after."""
+    context = browser.new_context(viewport=getattr(request, "param", VIEWPORT))
+    tab = context.new_page()
+    tab.page_errors = []
+    tab.on("pageerror", lambda error: tab.page_errors.append(str(error)))
+    yield tab
+    context.close()
+    jupyter.shutdown_kernels()
+
+
+def open_notebook(page, jupyter, name):
+    """Open notebooks/NAME in JupyterLab, in a workspace of its own, and wait for its kernel."""
+    workspace = re.sub(r"\W", "-", Path(name).stem)
+    jupyter.start_kernel(f"notebooks/{name}")
+    page.goto(f"{jupyter.url}/lab/workspaces/{workspace}/tree/notebooks/{name}"
+              f"?token={jupyter.token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                           timeout=60_000)
+    # Fold the file browser away: the screenshots show the notebook wider.
+    open_tab = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
+    if open_tab.count():
+        open_tab.first.click()
+
+
+_STARTED = ("() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]"
+            ".some(prompt => prompt.textContent.trim() === '[*]:')")
+
+
+def run_all_cells(page, picture, attempts=3):
+    """Run > Run All Cells, through the menu bar as a student would."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(1, attempts + 1):
+        # Should JupyterLab still ask which kernel to use, take the one it proposes.
+        select_kernel = page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept")
+        if select_kernel.count():
+            select_kernel.first.click()
+        # Make the notebook the active document, so that the Run menu acts on it.
+        page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.click()
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.locator(".lm-Menu li[data-command='runmenu:run-all']").click()
+        # Run All marks every code cell [*] at once: seeing one proves that it started.
+        try:
+            page.wait_for_function(_STARTED, polling="raf", timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            page.screenshot(path=picture)
+            page.keyboard.press("Escape")
+    pytest.fail(f"Run > Run All Cells did not start the cells ({attempts} tries); "
+                f"picture: {picture}", pytrace=False)
+
+
+_CELL_STATES = """() => {
+  const cells = [...document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-CodeCell')];
+  return {
+    status: document.querySelector('.jp-Notebook-ExecutionIndicator')?.getAttribute('data-status'),
+    prompts: cells.map(cell => (cell.querySelector('.jp-InputPrompt')?.textContent || '').trim()),
+    empty: cells.map(cell => (cell.querySelector('.cm-content')?.textContent || '').trim() === ''),
+  };
+}"""
+
+_FINISHED = """() => {
+  const status = document.querySelector('.jp-Notebook-ExecutionIndicator')?.getAttribute('data-status');
+  const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+    .map(p => p.textContent.trim());
+  // Over when no cell is left queued and the kernel is idle (after an error, Run All
+  // stops and the cells below it are left unnumbered).
+  return status === 'idle' && !prompts.some(p => p === '[*]:');
+}"""
+
+
+def wait_until_finished(page, picture, timeout_s=RUN_TIMEOUT_S):
+    """Wait for Run All to end; on a timeout, save a picture and say where it stuck."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(_FINISHED, timeout=timeout_s * 1000, polling=500)
+    except PlaywrightTimeout:
+        page.screenshot(path=picture)
+        states = page.evaluate(_CELL_STATES)
+        pytest.fail(f"Run All did not finish within {timeout_s} s: kernel "
+                    f"{states['status']!r}, prompts {states['prompts']}; picture: {picture}",
+                    pytrace=False)
+    # Widgets and images render just after the kernel goes idle.
+    page.wait_for_timeout(1000)
+
+
+def unexecuted_cells(page):
+    """1-based numbers of the non-empty code cells that did not run."""
+    states = page.evaluate(_CELL_STATES)
+    return [number for number, (prompt, empty) in
+            enumerate(zip(states["prompts"], states["empty"]), start=1)
+            if not empty and not re.fullmatch(r"\[\d+\]:", prompt)]
+
+
+def error_outputs(page):
+    """Text of each output that shows an error: tracebacks, and widgets that failed."""
+    stderr = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    errors = [text for text in stderr.all_inner_texts() if _ERROR_TEXT.search(text)]
+    outputs = "\n".join(page.locator(".jp-OutputArea-output").all_inner_texts())
+    errors += [f"widget: {text}" for text in _WIDGET_ERROR_TEXT if text in outputs]
+    return errors
+
+
+def output_images(page):
+    """(rendered, broken) counts of the visible images in the cells' outputs."""
+    return page.evaluate("""() => {
+      const images = [...document.querySelectorAll('.jp-OutputArea-output img')]
+        .filter(img => img.getClientRects().length > 0);  // not display: none
+      const ok = images.filter(img => img.complete && img.naturalWidth > 0 && img.naturalHeight > 0);
+      return [ok.length, images.length - ok.length];
+    }""")
+
+
+def total_loss_shown(page):
+    """The total loss the demo shows beside its plot, as a float (None for a dash)."""
+    text = page.locator(".linear-demo-total .linear-demo-total-value").inner_text().strip()
+    return None if text in ("", "—") else float(text)
+
+
+def screenshot_whole_notebook(page, path, max_height=20_000):
+    """A picture of the whole notebook: the window is made as tall as the notebook first."""
+    height = page.evaluate(
+        "() => document.querySelector('.jp-NotebookPanel .jp-Notebook').scrollHeight")
+    page.set_viewport_size({"width": VIEWPORT["width"],
+                            "height": int(min(max_height, max(VIEWPORT["height"], height + 150)))})
+    page.wait_for_timeout(500)
+    page.screenshot(path=path)
+    page.set_viewport_size(VIEWPORT)
+
+
+def run_notebook(page, jupyter, name, screenshot_dir):
+    started = time.monotonic()
+    open_notebook(page, jupyter, name)
+    run_all_cells(page, screenshot_dir / f"{Path(name).stem}-run-all.png")
+    wait_until_finished(page, screenshot_dir / f"{Path(name).stem}-timeout.png")
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def test_notebook_runs_without_errors_and_renders_figures(notebook, page, jupyter,
+                                                          screenshot_dir):
+    seconds = run_notebook(page, jupyter, notebook.name, screenshot_dir)
+    # Screenshot first, so that a failing notebook leaves a picture of itself.
+    screenshot_whole_notebook(page, screenshot_dir / f"{notebook.stem}.png")
+
+    assert not unexecuted_cells(page), (
+        f"{notebook.name}: code cells {unexecuted_cells(page)} did not run (an error above "
+        f"them stops Run All); errors shown: {error_outputs(page)}")
+    assert not error_outputs(page), f"{notebook.name} shows errors:\n" + "\n---\n".join(
+        error_outputs(page))
+    rendered, broken = output_images(page)
+    assert broken == 0, f"{notebook.name}: {broken} figure(s) did not render"
+    assert rendered > 0, f"{notebook.name}: no figure was rendered"
+    assert not page.page_errors, f"JavaScript errors: {page.page_errors}"
+    print(f"{notebook.name}: ran in {seconds:.0f} s, {rendered} figures")
+
+
+@pytest.mark.skipif(not (KIT_ROOT / "notebooks" / DEMO).exists(), reason=f"no {DEMO}")
+def test_demo_step_lowers_the_loss_shown(page, jupyter, screenshot_dir):
+    run_notebook(page, jupyter, DEMO, screenshot_dir)
+    demo = page.locator(".linear-demo")
+    demo.wait_for(timeout=30_000)
+    demo.scroll_into_view_if_needed()
+    plot = page.locator(".linear-demo-plot")
+    assert plot.evaluate("img => img.complete && img.naturalWidth > 0"), "the plot did not render"
+    assert "not implemented" not in page.locator(".linear-demo-message").inner_text()
+
+    before = total_loss_shown(page)
+    assert before is not None and before > 0, "the demo shows no total loss"
+    first_plot = plot.get_attribute("src")
+    page.locator(".linear-demo-step").click()
+    page.wait_for_function(
+        "before => { const el = document.querySelector('.linear-demo-total-value');"
+        " return el && el.textContent.trim() !== before; }",
+        arg=f"{before:.4f}", timeout=30_000)
+    after_one = total_loss_shown(page)
+    assert after_one < before, f"one step took the loss from {before} to {after_one}"
+    assert plot.get_attribute("src") != first_plot, "the plot was not redrawn after the step"
+
+    page.locator(".linear-demo-run").click()
+    page.wait_for_function(
+        "before => document.querySelector('.linear-demo-total-value').textContent.trim() !== before",
+        arg=f"{after_one:.4f}", timeout=30_000)
+    after_many = total_loss_shown(page)
+    assert after_many < after_one, f"100 steps took the loss from {after_one} to {after_many}"
+    page.wait_for_timeout(500)  # let the redrawn plot decode before the picture
+    demo.evaluate("element => element.scrollIntoView({block: 'center'})")
+    page.screenshot(path=screenshot_dir / "5_interactive_demo-widget.png")
+    assert not page.page_errors, f"JavaScript errors: {page.page_errors}"
