@@ -489,6 +489,8 @@ def build_student(root, files, student, notebooks, dest):
     for name, nb in sorted(notebooks.items()):
         short = Path(name).name
         reduced = nbs.checks_only(nbs.without_hidden(nb))
+        if not nbs.checks(reduced):
+            continue  # nothing to check: no kernel to start, no set-up to fail
         nbs.write(reduced, _ensure_parent(dest / CHECKS_DIR / short))
         digests[short] = notebook_digest(dest / CHECKS_DIR / short)
         for entry in _check_entries(reduced, short):

@@ -132,6 +132,10 @@ def make_source(root):
         path.write_text(text, encoding="utf-8")
     (root / "get_datasets.sh").chmod(0o755)
     nbs.write(fake_notebook(), _parent(root / "notebooks" / "1_demo.ipynb"))
+    # A notebook without checks (like an interactive demo).
+    nbs.write(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Play"), nbformat.v4.new_code_cell(SETUP_CELL)]),
+        root / "notebooks" / "2_play.ipynb")
     return root
 
 
@@ -240,18 +244,19 @@ def test_student_kit_layout(fake_release):
                      "datasets/README.md", "assignment/__init__.py", "assignment/mod.py",
                      "assignment/helpers.py", "notebooks/1_demo.ipynb", "pytest.ini",
                      "conftest.py", "pack_submission.py", ".gitignore",
-                     ".checks/1_demo.ipynb", ".checks/kit.json"]:
+                     ".checks/1_demo.ipynb", ".checks/kit.json", "notebooks/2_play.ipynb"]:
         assert expected in files
+    assert ".checks/2_play.ipynb" not in files  # no check: nothing for the self-check to run
     assert not [f for f in files if f.startswith(("instructor/", "tests/", ".ci/"))]
     assert "requirements-dev.txt" not in files
     assert os.access(kit / "get_datasets.sh", os.X_OK)
     assert (kit / "assignment/helpers.py").read_text() == HELPERS
     readme = (kit / "README.md").read_text()
     assert "Source README" not in readme and "{{" not in readme
-    assert "`assignment/mod.py`" in readme and "`notebooks/1_demo.ipynb`" in readme
+    assert "`assignment/mod.py`" in readme and "2. `notebooks/2_play.ipynb`" in readme
     kit_json = json.loads((kit / ".checks/kit.json").read_text())
     assert kit_json["student_files"] == ["assignment/mod.py"]
-    assert kit_json["notebooks"] == ["notebooks/1_demo.ipynb"]
+    assert kit_json["notebooks"] == ["notebooks/1_demo.ipynb", "notebooks/2_play.ipynb"]
     assert [c["id"] for c in kit_json["checks"]] == ["add_small", "double_public", "triple_public"]
     assert (out / rel.MARKER_FILE).is_file()
     assert not [p for p in out.parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
@@ -292,6 +297,7 @@ def test_autograder_bundle(fake_release):
     assert sorted(all_files(bundle)) == sorted([
         "README.md", "manifest.json", "requirements.txt",
         "notebooks/1_demo.ipynb", "checks/1_demo.ipynb",
+        "notebooks/2_play.ipynb", "checks/2_play.ipynb",
         "kit/assignment/__init__.py", "kit/assignment/mod.py", "kit/assignment/helpers.py",
         "kit/datasets/README.md", "kit/datasets/tiny.csv"])
     assert json.loads((bundle / "manifest.json").read_text()) == manifest
@@ -301,7 +307,9 @@ def test_autograder_bundle(fake_release):
     assert manifest["notebooks"] == [{
         "name": "1_demo.ipynb", "path": "notebooks/1_demo.ipynb",
         "checks_path": "checks/1_demo.ipynb",
-        "checks": ["add_small", "double_hidden", "double_public", "triple_public"]}]
+        "checks": ["add_small", "double_hidden", "double_public", "triple_public"]}, {
+        "name": "2_play.ipynb", "path": "notebooks/2_play.ipynb",
+        "checks_path": "checks/2_play.ipynb", "checks": []}]
     hidden = manifest["checks"][1]
     assert hidden == {"id": "double_hidden", "points": 3, "hidden": True,
                       "notebook": "1_demo.ipynb", "cell": 4, "nbval_cell": 3,
@@ -401,7 +409,7 @@ def test_pack_submission(fake_release, tmp_path):
     with zipfile.ZipFile(kit / "ada_lovelace.zip") as archive:
         assert sorted(archive.namelist()) == [
             "assignment/__init__.py", "assignment/helpers.py", "assignment/mod.py",
-            "notebooks/1_demo.ipynb"]
+            "notebooks/1_demo.ipynb", "notebooks/2_play.ipynb"]
 
     again = pack("ada_lovelace")
     assert again.returncode == 1 and "already exists. Add --force" in again.stderr
@@ -410,10 +418,11 @@ def test_pack_submission(fake_release, tmp_path):
     bad = pack("../evil")
     assert bad.returncode == 1 and "not a usable name" in bad.stderr
 
+    (kit / "notebooks/2_play.ipynb").unlink()
     (kit / "assignment/mod.py").unlink()
     missing = pack("grace")
     assert missing.returncode == 1
-    assert "missing:\n  - assignment/mod.py\n" in missing.stderr
+    assert "missing:\n  - assignment/mod.py\n  - notebooks/2_play.ipynb\n" in missing.stderr
     assert not (kit / "grace.zip").exists()
 
 
