@@ -423,7 +423,8 @@ def real(tmp_path_factory):
         (reference / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / name, reference / name)
     shutil.copytree(ROOT / "notebooks", reference / "notebooks")
-    paths = {"reference": reference, "stubs": out / "student",
+    shutil.copytree(out / "student", subs / "stubs")
+    paths = {"reference": reference, "stubs": subs / "stubs",
              "reference_zip": fx.zip_folder(reference, subs / "reference_zip.zip")}
     for name in _selected_mistakes():
         shutil.copytree(reference, subs / name)
