@@ -138,7 +138,7 @@ def test_cifar_shapes_types_and_names(cifar_root):
         X, y = getattr(data, f"X_{split}"), getattr(data, f"y_{split}")
         assert X.shape == (SMALL[f"num_{split}"], 3072)
         assert y.shape == (SMALL[f"num_{split}"],)
-        assert X.dtype == np.float32
+        assert X.dtype == np.uint8
         assert y.dtype == np.int64
 
 
@@ -262,7 +262,7 @@ def read_digits_file():
 
 def test_embedded_digits_file():
     X, y = digits.read_digits(KIT_ROOT / "datasets" / "digits.csv.gz")
-    assert X.shape == (1797, 64) and X.dtype == np.float32
+    assert X.shape == (1797, 64) and X.dtype == np.uint8
     assert y.shape == (1797,) and y.dtype == np.int64
     assert X.min() == 0 and X.max() == 16
     assert np.array_equal(X, np.round(X)), "pixel values are whole numbers"
@@ -279,7 +279,7 @@ def test_digits_defaults(capsys):
     assert sizes == {"train": 1197, "val": 300, "test": 300, "dev": 100}
     for split in SPLITS:
         assert getattr(data, f"X_{split}").shape == (sizes[split], 64)
-        assert getattr(data, f"X_{split}").dtype == np.float32
+        assert getattr(data, f"X_{split}").dtype == np.uint8
         assert getattr(data, f"y_{split}").dtype == np.int64
 
 
@@ -482,5 +482,5 @@ def test_dataset_repr_shows_shapes_not_pixels():
     data = load_dataset("digits")
     text = repr(data)
     assert "Dataset 'digits': 10 classes, images 8x8" in text
-    assert "(1197, 64)" in text and "float32" in text
+    assert "(1197, 64)" in text and "uint8" in text
     assert len(text.splitlines()) == 5

@@ -12,7 +12,8 @@ import numpy as np
 class Dataset:
     """Images and labels, cut into training, validation, test and dev splits.
 
-    Every ``X_*`` holds one image per row, flattened, as float32 pixel values;
+    Every ``X_*`` holds one image per row, flattened, as raw uint8 pixel
+    values (`preprocess` turns them into centred float32);
     every ``y_*`` holds the matching integer labels (int64) in
     ``0 .. num_classes - 1``. A row ``X_train[i]`` reshapes to an image with
     ``X_train[i].reshape(image_shape)`` (until `preprocess` adds its bias

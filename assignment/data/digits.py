@@ -47,7 +47,7 @@ def load_digits(path, *, num_train=1_197, num_val=300, num_test=300, num_dev=100
     Returns
     -------
     Dataset
-        ``X_*`` float32 of shape (N, 64), each row an 8x8 image row by row,
+        ``X_*`` uint8 of shape (N, 64), each row an 8x8 image row by row,
         values 0..16; ``y_*`` int64 of shape (N,); ``class_names`` '0' .. '9';
         ``image_shape == (8, 8)``.
 
@@ -91,7 +91,7 @@ def read_digits(path):
 
     Returns
     -------
-    X : ndarray of float32, shape (1797, 64)
+    X : ndarray of uint8, shape (1797, 64)
         Pixel values 0..16, each row an 8x8 image row by row.
     y : ndarray of int64, shape (1797,)
         Labels 0..9.
@@ -109,7 +109,7 @@ def read_digits(path):
             f"{path} should have 65 values a line (64 pixels, then the label), "
             f"found {table.shape[1]}."
         )
-    return table[:, :-1].astype(np.float32), table[:, -1].copy()
+    return table[:, :-1].astype(np.uint8), table[:, -1].copy()
 
 
 def stratified_order(y, seed):

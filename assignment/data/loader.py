@@ -60,7 +60,7 @@ def load_dataset(name=None, *, root=None, num_train=None, num_val=None, num_test
     Returns
     -------
     Dataset
-        ``X_*`` float32 of shape (N, D), one image per row with its raw pixel
+        ``X_*`` uint8 of shape (N, D), one image per row with its raw pixel
         values (0..255 for CIFAR-10, 0..16 for digits); ``y_*`` int64 labels of
         shape (N,); ``class_names``; ``image_shape``, (32, 32, 3) for
         CIFAR-10 (channels last: ``X[i].reshape(32, 32, 3)`` is an image) or
