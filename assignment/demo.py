@@ -63,6 +63,8 @@ NUM_CLASSES = 3
 PLOT_LIMIT = 3.0
 #: Weights and biases are kept in [-PARAM_LIMIT, PARAM_LIMIT] (the sliders' range).
 PARAM_LIMIT = 5.0
+#: The parameter sliders' resolution.
+SLIDER_STEP = 0.01
 
 #: Data layouts: key -> label shown in the dropdown.
 LAYOUTS = {
@@ -563,8 +565,12 @@ class LinearClassifierDemo:
         self.evaluation = None
         self._syncing = False  # True while the code (not the user) moves sliders
 
-        slider = dict(min=-PARAM_LIMIT, max=PARAM_LIMIT, step=0.01, readout_format=".2f",
-                      continuous_update=True, style={"description_width": "30px"},
+        # continuous_update=False: the plot redraws when a slider is released. With
+        # True, a slider that the code moves (after a gradient step) sends its value,
+        # rounded to the slider's step, back to the kernel, sometimes late, which
+        # would undo part of the step.
+        slider = dict(min=-PARAM_LIMIT, max=PARAM_LIMIT, step=SLIDER_STEP, readout_format=".2f",
+                      continuous_update=False, style={"description_width": "30px"},
                       layout=widgets.Layout(width="230px"))
         self.weight_sliders = [[widgets.FloatSlider(value=self.W[r, c], description=f"w{r + 1}",
                                                     **slider)
@@ -584,11 +590,11 @@ class LinearClassifierDemo:
         self.reg_slider = widgets.FloatLogSlider(
             value=reg, base=10, min=-4, max=1, step=0.1, description="reg (λ)",
             readout_format=".1e", style=wide, layout=widgets.Layout(width="330px"),
-            continuous_update=True)
+            continuous_update=False)
         self.step_slider = widgets.FloatLogSlider(
             value=step_size, base=10, min=-3, max=0, step=0.1, description="step size",
             readout_format=".1e", style=wide, layout=widgets.Layout(width="330px"),
-            continuous_update=True)
+            continuous_update=False)
         self.layout_dropdown = widgets.Dropdown(
             options=[(label, key) for key, label in LAYOUTS.items()], value=layout,
             description="data", style=wide, layout=widgets.Layout(width="330px"))
@@ -622,23 +628,26 @@ class LinearClassifierDemo:
         self.table.add_class("linear-demo-table")
         self.history_plot = widgets.Image(format="png", layout=widgets.Layout(width="420px"))
 
-        headers = [widgets.HTML(f'<b style="color:{CLASS_COLORS[c]}">&#9679; class {c}</b>'
-                                f' <span style="color:#666">score = x₁·w1 + x₂·w2 + b</span>')
-                   for c in range(NUM_CLASSES)]
-        columns = [widgets.VBox([headers[c], self.weight_sliders[0][c],
-                                 self.weight_sliders[1][c], self.bias_sliders[c]])
-                   for c in range(NUM_CLASSES)]
+        columns = [widgets.VBox([
+            widgets.HTML(f'<b style="color:{CLASS_COLORS[c]}">&#9679; class {c}</b>'),
+            self.weight_sliders[0][c], self.weight_sliders[1][c], self.bias_sliders[c]],
+            layout=widgets.Layout(margin="0 12px 0 0")) for c in range(NUM_CLASSES)]
         side = widgets.VBox([self.total, self.message, self.table, self.history_plot],
-                            layout=widgets.Layout(width="480px", margin="0 0 0 12px"))
+                            layout=widgets.Layout(width="450px", margin="0 0 0 10px"))
         settings = widgets.VBox([self.loss_dropdown, self.reg_slider, self.step_slider,
                                  self.layout_dropdown])
         buttons = widgets.VBox([widgets.HBox([self.step_button, self.run_button]),
                                 widgets.HBox([self.reset_button, self.randomize_button])])
         self.widget = widgets.VBox([
-            widgets.HBox([self.plot, side]),
-            widgets.HTML("<b>Weights and biases</b> (one column per class)"),
-            widgets.HBox(columns),
-            widgets.HBox([settings, buttons], layout=widgets.Layout(margin="8px 0 0 0")),
+            # Side by side where there is room, the table below the plot where there is not.
+            widgets.HBox([self.plot, side], layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HTML("<b>Weights and biases</b>, one column per class: the score of "
+                         "class c is s<sub>c</sub> = x<sub>1</sub>&middot;w1 + "
+                         "x<sub>2</sub>&middot;w2 + b. The plot redraws when you let go "
+                         "of a slider."),
+            widgets.HBox(columns, layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox([settings, buttons], layout=widgets.Layout(
+                flex_flow="row wrap", margin="8px 0 0 0")),
         ])
         self.widget.add_class("linear-demo")
         self.refresh()
@@ -741,16 +750,24 @@ class LinearClassifierDemo:
         finally:
             self._syncing = False
 
+    def _moved_by_user(self, current, change):
+        """True for a slider change that the user made.
+
+        Not when the code itself moves the slider, nor when the browser sends
+        back the value the code set, rounded to the slider's step.
+        """
+        return not self._syncing and abs(change["new"] - current) > SLIDER_STEP / 2 + 1e-9
+
     def _on_weight(self, r, c):
         def handler(change):
-            if not self._syncing:
+            if self._moved_by_user(self.W[r, c], change):
                 self.W[r, c] = change["new"]
                 self.refresh()
         return handler
 
     def _on_bias(self, c):
         def handler(change):
-            if not self._syncing:
+            if self._moved_by_user(self.b[c], change):
                 self.b[c] = change["new"]
                 self.refresh()
         return handler
