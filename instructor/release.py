@@ -359,29 +359,51 @@ def _execute_and_compare(root, files, notebooks, mode, timeout, log):
         for name in files:
             _copy_file(Path(root) / name, scratch / name)
         for name, nb in notebooks.items():
-            runnable = nb if mode == "full" else nbs.checks_only(nb)
-            if log:
-                log(f"executing {name} with the reference ({mode}) ...")
-            try:
-                executed = nbs.execute(runnable, cwd=scratch / NOTEBOOK_DIR, timeout=timeout)
-            except Exception as error:  # nbclient raises CellExecutionError, timeouts, ...
-                problems.append(f"{name}: does not run with the reference solution: "
-                                f"{_first_lines(str(error), 12)}")
-                continue
-            for index, (old, new) in enumerate(zip(runnable.cells, executed.cells)):
-                if not nbs.is_check(old):
-                    continue
-                stored, fresh = comparable(old.outputs), comparable(new.outputs)
-                check_id = nbs.check_info(old)["id"]
-                if _bad_outputs(new.outputs):
-                    problems.append(f"{name}: check {check_id!r} prints "
-                                    f"{_bad_outputs(new.outputs)} with the reference.")
-                elif stored != fresh:
-                    problems.append(
-                        f"{name}: check {check_id!r}: the stored output differs from what the "
-                        f"reference solution prints now; refresh it with "
-                        f"`python -m instructor.notebooks {name}` if the change is intended.\n"
-                        f"    {_describe_difference(stored, fresh)}")
+            # The checks-only run is how the self-check and the grader see a
+            # check; it always runs, so a check that leans on an earlier cell
+            # of the notebook is caught here, not by a student.
+            runs = (["full"] if mode == "full" else []) + ["checks"]
+            for run in runs:
+                found = _run_and_compare(name, nb if run == "full" else nbs.checks_only(nb),
+                                         run, scratch / NOTEBOOK_DIR, timeout, log,
+                                         after_full=run == "checks" and mode == "full")
+                problems.extend(found)
+                if found:
+                    break
+    return problems
+
+
+def _run_and_compare(name, runnable, run, cwd, timeout, log, after_full=False):
+    problems = []
+    how = "whole" if run == "full" else "set-up and checks only"
+    if log:
+        log(f"executing {name} with the reference ({how}) ...")
+    try:
+        executed = nbs.execute(runnable, cwd=cwd, timeout=timeout)
+    except Exception as error:  # nbclient raises CellExecutionError, timeouts, ...
+        return [f"{name} ({how}): does not run with the reference solution: "
+                f"{_first_lines(str(error), 12)}"]
+    for old, new in zip(runnable.cells, executed.cells):
+        if not nbs.is_check(old):
+            continue
+        stored, fresh = comparable(old.outputs), comparable(new.outputs)
+        check_id = nbs.check_info(old)["id"]
+        if _bad_outputs(new.outputs):
+            problems.append(f"{name}: check {check_id!r} prints "
+                            f"{_bad_outputs(new.outputs)} with the reference.")
+        elif stored != fresh:
+            if after_full:
+                advice = ("the whole notebook does give the stored output, so the check "
+                          "depends on an earlier cell: make it self-contained (the set-up "
+                          "cell and its own data only); the self-check and the grader run "
+                          "checks without the other cells")
+            else:
+                advice = (f"refresh it with `python -m instructor.notebooks {name}` if the "
+                          f"change is intended")
+            problems.append(
+                f"{name}: check {check_id!r} ({how}): the stored output differs from what "
+                f"the reference solution prints now; {advice}.\n"
+                f"    {_describe_difference(stored, fresh)}")
     return problems
 
 

@@ -478,10 +478,11 @@ REFUSALS = {
         "'double_public' has no stored output"),
     "check output differs from the reference": (
         lambda s: edit_notebook(s, lambda nb: _set_output(nb, "6\n")),
-        "check 'add_small': the stored output differs from what the reference solution prints now"),
+        "check 'add_small' \\(set-up and checks only\\): the stored output differs from what "
+        "the reference solution prints now"),
     "hidden check output differs from the reference": (
         lambda s: edit_notebook(s, lambda nb: setattr(nb.cells[4].outputs[0], "text", "9\n")),
-        "check 'double_hidden': the stored output differs"),
+        "check 'double_hidden' .*: the stored output differs"),
     "check stores stderr": (
         lambda s: edit_notebook(s, lambda nb: nb.cells[3].outputs.append(
             nbformat.v4.new_output("stream", name="stderr", text="warning\n"))),
@@ -519,6 +520,24 @@ def test_refusals_build_nothing(case, source, previous_out, capsys):
     assert re.search(message, err), err
     assert snapshot(previous_out) == before
     assert sorted(p.name for p in previous_out.parent.iterdir()) == ["out", "source"]
+
+
+def _leaning_check(nb):
+    """A check that gives its stored output only after an earlier, non-check cell."""
+    nb.cells[1].source += "\nSTATE = {'n': 0}"
+    nb.cells[2].source += "\nSTATE['n'] = 5"
+    nb.cells.insert(6, check_cell("print(STATE['n'])", "5\n", "leaning", 1, count=7))
+
+
+def test_refuses_a_check_that_depends_on_an_earlier_cell(source, tmp_path, capsys):
+    edit_notebook(source, _leaning_check)
+    code = rel.main([str(tmp_path / "out"), "--source", str(source), "--execute", "full"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "check 'leaning' (set-up and checks only): the stored output differs" in err
+    assert "depends on an earlier cell" in err
+    assert "(whole): the stored output differs" not in err  # the whole notebook is fine
+    assert not (tmp_path / "out").exists()
 
 
 def test_refuses_an_out_that_is_not_a_previous_release(source, tmp_path):
