@@ -20,6 +20,7 @@ import os
 import queue
 import resource
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -144,6 +145,8 @@ def grade_one(path, name, bundle, box, options, uid=None):
                                 "output": results.cap(run.output, 20_000)}
             if submission.missing:
                 notes.append("Missing student files (graded as stubs): " + ", ".join(submission.missing))
+    except sandboxes.Stopped:
+        raise
     except Exception:
         checks = [CheckResult(c.id, c.points, c.hidden, c.notebook, False,
                               "not graded: grader error") for c in bundle.checks]
@@ -250,9 +253,12 @@ def main(argv=None):
         finally:
             slots.put(slot)
 
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)   # stop like Ctrl-C: keep what is done
     done = 0
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(work, path, name): name for path, name in todo}
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures = {pool.submit(work, path, name): name for path, name in todo}
+    try:
         for future in as_completed(futures):
             name = futures[future]
             record, text = future.result()
@@ -267,9 +273,21 @@ def main(argv=None):
                 print(f"[{done}/{len(todo)}] {name}: {record['status']} "
                       f"{record['score']}/{record['max_score']} in {record['seconds']:.1f}s",
                       flush=True)
+    except KeyboardInterrupt:
+        # What is published stays; what was running is killed and not kept.
+        sandboxes.stop_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        print(f"interrupted: {done} of {len(todo)} graded and kept in {out}; run again to "
+              f"grade the rest", file=sys.stderr, flush=True)
+        return 130
+    pool.shutdown(wait=True)
     results.write_atomic(out / "gradebook.csv", results.gradebook_text(records.values(), check_ids))
     _summary(records, [name for _, name in todo])
     return 1 if any(records[n]["status"] == "grader-error" for _, n in todo) else 0
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt()
 
 
 def _summary(records, graded_now):

@@ -488,3 +488,33 @@ def test_hints_table_matches_the_mistakes():
     assert set(COMMON_MISTAKES) == set(MISTAKES)
     for name, (checks, hint) in COMMON_MISTAKES.items():
         assert hint == MISTAKES[name].description and checks
+
+
+def test_interrupted_batch_keeps_what_is_graded(batch, tmp_path):
+    subs = tmp_path / "subs"
+    hanging = []
+    for index in range(3):
+        folder = fx.make_submission(subs / f"hang{index}")
+        _overlay_payload(folder, "orphans")
+        _overlay_payload(folder, "infinite_loop")
+        hanging.append(folder)
+    out = tmp_path / "results"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "instructor", "grade", batch["paths"]["good"],
+         batch["paths"]["stub"], *hanging, "--autograder", batch["bundle"], "--out", out,
+         "--jobs", "2", "--cell-timeout", "120", "--timeout", "300"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if line.startswith("[2/5]"):
+            break
+    time.sleep(2)                           # the hanging ones are running now
+    process.send_signal(subprocess.signal.SIGTERM)
+    start = time.monotonic()
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, "".join(seen) + stdout + stderr
+    assert time.monotonic() - start < 30
+    assert "interrupted: 2 of 5 graded" in stderr
+    assert sorted(p.name for p in out.iterdir()) == ["good", "gradebook.csv", "stub"]
+    test_nothing_outlives_the_grading(batch)

@@ -192,6 +192,27 @@ def uid_can_run_python(uid):
     return done.returncode == 0
 
 
+class Stopped(Exception):
+    """The grader is stopping (Ctrl-C): this run's result must not be kept."""
+
+
+_running = set()
+_running_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+def stop_all():
+    """Kill every run in progress; their ``run`` calls raise :class:`Stopped`."""
+    _stopping.set()
+    with _running_lock:
+        processes = list(_running)
+    for process in processes:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 @dataclass
 class RunResult:
     returncode: int
@@ -229,6 +250,8 @@ def run(argv, env, cwd, timeout, limits, uid=None, output_cap=64_000, max_tasks=
     max_tasks : int
         Tasks (processes and threads) of the whole run, where a cgroup can be made.
     """
+    if _stopping.is_set():
+        raise Stopped()
     start = time.monotonic()
     group = Cgroup.create(max_tasks)
     try:
@@ -258,15 +281,21 @@ def run(argv, env, cwd, timeout, limits, uid=None, output_cap=64_000, max_tasks=
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
     timed_out = False
+    with _running_lock:
+        _running.add(process)
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
     finally:
+        with _running_lock:
+            _running.discard(process)
         kill_all(process, uid, group)
         if group is not None:
             group.remove()
     reader.join(timeout=10)
+    if _stopping.is_set():
+        raise Stopped()
     text = head.decode("utf-8", "replace")
     if total[0] > len(head):
         text += ("\n[... output cut ...]\n" if total[0] > len(head) + len(tail) else "") \
