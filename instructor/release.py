@@ -565,6 +565,25 @@ check cells), the reference *code* is not.
   as stubs, `datasets/`), laid out as the kit's root.
 - `requirements.txt`: the student kit's requirements.
 
+`manifest.json` holds:
+
+- `format`: "linear-classifiers-autograder/1"; `created` (UTC, ISO 8601);
+  `source`: {"commit", "dirty"} of the source repository, or null;
+  `versions`: python, numpy, matplotlib, nbval, nbformat, nbclient,
+  ipykernel, pytest that produced and checked the reference outputs.
+- `student_files`: the kit-relative POSIX paths of the files students write
+  (the only files the grader takes from a submission).
+- `notebooks`: one entry per notebook, by name: {"name", "path" (in
+  `notebooks/`), "checks_path" (in `checks/`), "checks": [check ids]}.
+- `checks`: one entry per check, in notebook then cell order: {"id",
+  "points", "hidden", "notebook" (file name), "cell" (index in the full
+  notebook's cells), "nbval_cell" (nbval's "Cell N" there: code cells
+  counted from 0), "checks_cell" and "checks_nbval_cell" (the same in the
+  checks-only notebook)}.
+- `max_score`, `public_max_score`: sums of points.
+- `layout`: {"kit", "notebooks", "checks", "requirements"}: the folder and
+  file names above.
+
 A grading workspace: copy `kit/` to a fresh folder, copy the student files
 (`manifest.json` "student_files") from the submission over it, copy
 `checks/*.ipynb` (or `notebooks/*.ipynb`) into its `notebooks/`, and run
