@@ -69,6 +69,11 @@ HELPERS = '''\
 """Provided code: no regions."""
 
 
+class Base:
+    def loss(self):
+        raise NotImplementedError("Base has no loss of its own: use a subclass.")
+
+
 def shout(text):
     return text.upper() + "!"
 '''
@@ -391,7 +396,7 @@ def test_selfcheck_refuses_edited_pristine_checks(fake_release, tmp_path):
 
 
 def test_pack_submission(fake_release, tmp_path):
-    _, out, _ = fake_release
+    src, out, _ = fake_release
     kit = tmp_path / "kit"
     shutil.copytree(out / "student", kit)
     (kit / "assignment/__pycache__").mkdir()
@@ -410,6 +415,10 @@ def test_pack_submission(fake_release, tmp_path):
         assert sorted(archive.namelist()) == [
             "assignment/__init__.py", "assignment/helpers.py", "assignment/mod.py",
             "notebooks/1_demo.ipynb", "notebooks/2_play.ipynb"]
+
+    fill_reference(src, kit)
+    done = pack("ada_lovelace", "--force")
+    assert done.returncode == 0 and "note:" not in done.stdout, done.stdout
 
     again = pack("ada_lovelace")
     assert again.returncode == 1 and "already exists. Add --force" in again.stderr

@@ -25,7 +25,9 @@ SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".mypy_cac
 SKIPPED_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 SKIPPED_SUFFIXES = (".pyc", ".pyo", ".swp", "~")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-STUB = "raise NotImplementedError("
+# The stubs the release put in place of your code (not any NotImplementedError:
+# an abstract method may raise one on purpose).
+STUB = "raise NotImplementedError('Implement this part of "
 
 
 class PackError(Exception):
