@@ -108,9 +108,22 @@ def bwrap_argv(workspace):
     return args
 
 
+# A new network namespace has its loopback down; the kernel talks to the harness
+# over 127.0.0.1 (ZeroMQ), so bring it up, then become the harness.
+_LOOPBACK_UP = """
+import fcntl, os, socket, struct, sys
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+    request = struct.pack("16sH", b"lo", 0)
+    flags = struct.unpack("16sH", fcntl.ioctl(s, SIOCGIFFLAGS, request + bytes(22))[:18])[1]
+    fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH", b"lo", flags | IFF_UP) + bytes(22))
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
 def unshare_argv():
     return ["unshare", "--pid", "--net", "--ipc", "--uts", "--mount", "--fork",
-            "--kill-child", "--mount-proc"]
+            "--kill-child", "--mount-proc", sys.executable, "-c", _LOOPBACK_UP]
 
 
 _DETECTED = {}
