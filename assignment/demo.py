@@ -723,8 +723,9 @@ class LinearClassifierDemo:
         self.table.value = loss_table_html(ev, self.W, self.b, self.X, self.y)
         if ev.ok:
             self.message.value = ('<div style="color:#555;font-size:0.9em;margin:4px 0">'
-                                  "Drag a slider or take a step: everything updates. "
-                                  "Ringed points still have a loss.</div>")
+                                  "Move a slider or take a step: the plot, this table "
+                                  "and the total follow. Ringed points still have a "
+                                  "loss.</div>")
         else:
             colour = "#fff4ce" if ev.not_implemented else "#fde2e1"
             self.message.value = (f'<div style="background:{colour};border:1px solid #e0c060;'

@@ -107,12 +107,27 @@ def _ignore(directory, names):
     return ignored
 
 
+def _stub_student_files(kit):
+    """Make ``kit`` look like the student kit: each solution region raises NotImplementedError."""
+    from instructor.regions import replace_regions, student_files
+
+    for relative in student_files(kit):
+        path = kit / relative
+        path.write_text(replace_regions(
+            path.read_text(encoding="utf-8"),
+            lambda region: f"{region.indent}raise NotImplementedError('{relative}: to do')\n",
+            name=relative), encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
-def kit_copy(tmp_path_factory):
-    """A copy of this kit (with the reference solutions) in a temporary folder."""
-    kit = tmp_path_factory.mktemp("kit") / "kit"
-    shutil.copytree(KIT_ROOT, kit, ignore=_ignore, symlinks=True)
-    return kit
+def served_root(tmp_path_factory):
+    """The folder JupyterLab serves: ``kit/``, a copy of this kit with the reference
+    solutions, and ``student/``, the same with every solution region a stub."""
+    root = tmp_path_factory.mktemp("served")
+    shutil.copytree(KIT_ROOT, root / "kit", ignore=_ignore, symlinks=True)
+    shutil.copytree(root / "kit", root / "student", symlinks=True)
+    _stub_student_files(root / "student")
+    return root
 
 
 def _free_port():
@@ -221,9 +236,9 @@ class JupyterServer:
 
 
 @pytest.fixture(scope="session")
-def jupyter(chromium_path, kit_copy, tmp_path_factory):
-    """JupyterLab serving the kit copy on a free loopback port, with a random token."""
-    server = JupyterServer(kit_copy, tmp_path_factory.mktemp("jupyter"))
+def jupyter(chromium_path, served_root, tmp_path_factory):
+    """JupyterLab serving the kit copies on a free loopback port, with a random token."""
+    server = JupyterServer(served_root, tmp_path_factory.mktemp("jupyter"))
     try:
         server.wait_until_ready()
         yield server
