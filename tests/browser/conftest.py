@@ -59,8 +59,14 @@ def in_ci():
 
 
 def find_chromium():
-    """The Chromium executable to use, or None."""
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+    """The Chromium executable to use, or None.
+
+    ``$CHROMIUM`` when set (and then only it), else ``/usr/bin/chromium``, else
+    ``chromium`` on PATH.
+    """
+    chosen = os.environ.get("CHROMIUM", "").strip()
+    candidates = [chosen] if chosen else ["/usr/bin/chromium", shutil.which("chromium")]
+    for candidate in candidates:
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -78,9 +84,10 @@ def _unavailable(reason):
 def chromium_path():
     path = find_chromium()
     if path is None:
-        _unavailable("Chromium not found at /usr/bin/chromium (nor $CHROMIUM): install it "
-                     "with `sudo apt-get install chromium chromium-driver` or run "
-                     "`sudo .ci/install-browser` to run the browser tests")
+        where = os.environ.get("CHROMIUM", "").strip() or "/usr/bin/chromium"
+        _unavailable(f"Chromium not found at {where}: install it with `sudo apt-get install "
+                     "chromium chromium-driver` (or `sudo bash .ci/install-browser`) to run "
+                     "the browser tests")
     return path
 
 

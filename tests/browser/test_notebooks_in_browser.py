@@ -187,6 +187,10 @@ def screenshot_whole_notebook(page, path, max_height=20_000):
     }""")
     page.set_viewport_size({"width": VIEWPORT["width"],
                             "height": int(min(max_height, max(VIEWPORT["height"], height + 20)))})
+    page.evaluate("""() => {
+      const scroller = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
+      if (scroller) scroller.scrollTop = 0;
+    }""")
     page.wait_for_timeout(500)
     page.screenshot(path=path)
     page.set_viewport_size(VIEWPORT)
