@@ -54,6 +54,7 @@ __all__ = [
     "draw_loss_history",
     "figure_png",
     "total_html",
+    "message_html",
     "loss_table_html",
     "LinearClassifierDemo",
 ]
@@ -462,8 +463,20 @@ def total_html(evaluation, loss_label):
         value, detail = "—", "not available"
     return (f'<div style="font-size:1.35em;line-height:1.3">Total loss: '
             f'<b class="linear-demo-total-value">{value}</b></div>'
-            f'<div style="color:#555;font-size:0.9em">{html.escape(loss_label)}; '
+            f'<div style="color:#555;font-size:0.9em;line-height:1.4">{html.escape(loss_label)}; '
             f"{html.escape(detail)}</div>")
+
+
+def message_html(evaluation):
+    """A hint when the loss is there; else the plain reason why it is not, in a box."""
+    if evaluation.ok:
+        return ('<div style="color:#555;font-size:0.9em;margin:4px 0;line-height:1.4">'
+                "Move a slider or take a step: the plot, this table and the total follow. "
+                "Ringed points still have a loss.</div>")
+    colour = "#fff4ce" if evaluation.not_implemented else "#fde2e1"
+    return (f'<div style="background:{colour};border:1px solid #e0c060;padding:6px 8px;'
+            f'margin:4px 0;border-radius:4px;line-height:1.4">'
+            f"{html.escape(evaluation.problem)}</div>")
 
 
 def loss_table_html(evaluation, W, b, X, y):
@@ -483,9 +496,9 @@ def loss_table_html(evaluation, W, b, X, y):
     for i in order:
         swatch = (f'<span style="color:{CLASS_COLORS[y[i]]};font-size:1.1em">&#9679;</span> '
                   f"{y[i]}")
-        scores = "".join(
-            f"<td {cell}>{'<b>' if c == y[i] else ''}{S[i, c]:.2f}{'</b>' if c == y[i] else ''}</td>"
-            for c in range(NUM_CLASSES))
+        # The correct class's score in bold.
+        scores = "".join(f"<td {cell}><b>{S[i, c]:.2f}</b></td>" if c == y[i]
+                         else f"<td {cell}>{S[i, c]:.2f}</td>" for c in range(NUM_CLASSES))
         verdict = "&#10003;" if predicted[i] == y[i] else f"&#10007; {predicted[i]}"
         loss = f"{evaluation.point_losses[i]:.3f}" if evaluation.ok else "—"
         shade = ' style="background:#fff2f2"' if predicted[i] != y[i] else ""
@@ -493,8 +506,9 @@ def loss_table_html(evaluation, W, b, X, y):
                     f"<td {cell}>{X[i, 0]:.2f}</td><td {cell}>{X[i, 1]:.2f}</td>{scores}"
                     f"<td {cell}>{verdict}</td><td {cell}><b>{loss}</b></td></tr>")
     accuracy = np.mean(predicted == y)
-    return (f'<div style="font-size:0.9em;margin:2px 0 4px 0">Accuracy {accuracy:.0%} '
-            f"({np.sum(predicted == y)} of {len(y)} points); rows sorted by loss.</div>"
+    return (f'<div style="font-size:0.9em;margin:2px 0 4px 0;line-height:1.4">'
+            f"Accuracy {accuracy:.0%} ({np.sum(predicted == y)} of {len(y)} points); "
+            f"rows sorted by loss.</div>"
             f'<div style="max-height:330px;overflow-y:auto;border:1px solid #ddd">'
             f'<table style="border-collapse:collapse;font-size:0.85em;'
             f'font-family:monospace;width:100%">'
@@ -717,20 +731,11 @@ class LinearClassifierDemo:
             self.history.append(ev.total)
         title = (f"{label} loss: {ev.total:.3f}" if ev.ok
                  else "Scores and decision regions (no loss yet)")
-        self.plot.value = figure_png(draw_classifier(
-            self.W, self.b, self.X, self.y, ev.point_losses if ev.ok else None, title))
+        self.plot.value = figure_png(draw_classifier(self.W, self.b, self.X, self.y,
+                                                     ev.point_losses, title))
         self.total.value = total_html(ev, label)
         self.table.value = loss_table_html(ev, self.W, self.b, self.X, self.y)
-        if ev.ok:
-            self.message.value = ('<div style="color:#555;font-size:0.9em;margin:4px 0">'
-                                  "Move a slider or take a step: the plot, this table "
-                                  "and the total follow. Ringed points still have a "
-                                  "loss.</div>")
-        else:
-            colour = "#fff4ce" if ev.not_implemented else "#fde2e1"
-            self.message.value = (f'<div style="background:{colour};border:1px solid #e0c060;'
-                                  f'padding:6px 8px;margin:4px 0;border-radius:4px">'
-                                  f"{html.escape(ev.problem)}</div>")
+        self.message.value = message_html(ev)
         self.step_button.disabled = self.run_button.disabled = not ev.ok
         if len(self.history) > 1:
             self.history_plot.value = figure_png(draw_loss_history(self.history))
