@@ -508,7 +508,7 @@ def loss_table_html(evaluation, W, b, X, y):
     accuracy = np.mean(predicted == y)
     return (f'<div style="font-size:0.9em;margin:2px 0 4px 0;line-height:1.4">'
             f"Accuracy {accuracy:.0%} ({np.sum(predicted == y)} of {len(y)} points); "
-            f"rows sorted by loss.</div>"
+            f"{'rows sorted by loss' if evaluation.ok else 'no loss yet'}.</div>"
             f'<div style="max-height:330px;overflow-y:auto;border:1px solid #ddd">'
             f'<table style="border-collapse:collapse;font-size:0.85em;'
             f'font-family:monospace;width:100%">'
