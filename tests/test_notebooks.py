@@ -242,8 +242,16 @@ def run_variants(variants, dest):
         pytest's output, for failure messages).
     """
     dest = Path(dest)
-    cell_ids = {variant: build_kit(dest / variant, variant, combined=variant not in FAITHFUL)
-                for variant in variants}
+    cell_ids, broken = {}, {}
+    for variant in variants:
+        try:
+            cell_ids[variant] = build_kit(dest / variant, variant,
+                                          combined=variant not in FAITHFUL)
+        except Exception as error:  # e.g. a stale mistake: report it, run the others
+            broken[variant] = {"error": f"{type(error).__name__}: {error}"}
+    variants = [variant for variant in variants if variant in cell_ids]
+    if not variants:
+        return broken
     junit = dest / "junit.xml"
     env = dict(os.environ, MPLBACKEND="Agg", ASSIGNMENT_DATASET="digits",
                PYTHONDONTWRITEBYTECODE="1")
@@ -260,6 +268,7 @@ def run_variants(variants, dest):
 
     outcomes = {variant: {"failed": set(), "passed": set(), "setup_failed": set(), "log": log}
                 for variant in variants}
+    outcomes.update(broken)
     seen = set()
     for case in ET.parse(junit).iter("testcase"):
         variant, name, cell = _item_location(case)
@@ -337,17 +346,18 @@ def test_checks_only_notebooks_reproduce_the_stored_outputs(variant, outcomes):
     cell gives the same output with only the set-up cell before it: it is
     self-contained, and the grader's fast checks-only runs are valid.
     """
-    _assert_passes_everything(variant, outcomes[variant])
+    _assert_passes_everything(variant, outcomes)
 
 
 @pytest.mark.parametrize("variant", [INDEPENDENT])
 def test_independent_solution_passes_every_check(variant, outcomes):
     """Another correct solution (other loop orders, vectorization and minibatch
     sampling) gives every check's stored output, byte for byte."""
-    _assert_passes_everything(variant, outcomes[variant])
+    _assert_passes_everything(variant, outcomes)
 
 
-def _assert_passes_everything(variant, outcome):
+def _assert_passes_everything(variant, outcomes):
+    outcome = _outcome(outcomes, variant)
     assert not outcome["setup_failed"], (
         f"{variant}: the set-up cell failed in {sorted(outcome['setup_failed'])}\n{outcome['log']}")
     assert not outcome["failed"], (
@@ -355,10 +365,18 @@ def _assert_passes_everything(variant, outcome):
     assert outcome["passed"] == all_check_ids()
 
 
+def _outcome(outcomes, variant):
+    """The variant's outcome; fails the test if its kit could not be built."""
+    outcome = outcomes[variant]
+    if "error" in outcome:
+        pytest.fail(f"{variant}: could not build its kit: {outcome['error']}")
+    return outcome
+
+
 @pytest.mark.parametrize("variant", list(MISTAKES))
 def test_mistake_is_caught_by_the_expected_checks(variant, outcomes):
     """A wrong implementation fails exactly the checks CAUGHT_BY lists for it."""
-    outcome = outcomes[variant]
+    outcome = _outcome(outcomes, variant)
     assert not outcome["setup_failed"], (
         f"{variant}: the set-up cell failed in {sorted(outcome['setup_failed'])}; a mistake "
         f"in a student file must fail checks, not the imports\n{outcome['log']}")
