@@ -30,11 +30,16 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from .grading import feedback, results, sandbox as sandboxes
-from .grading.bundle import BundleError, load_bundle
-from .grading.results import CheckResult
-from .grading.submission import InvalidSubmission, read_submission, submission_name
-from .grading.workspace import KERNEL_NAME, build_workspace
+if "nbformat" not in sys.modules:
+    # jsonschema (under nbformat) imports rfc3987_syntax when installed, which
+    # builds a grammar for seconds at import; nbformat never needs it here.
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+from .grading import feedback, results, sandbox as sandboxes  # noqa: E402
+from .grading.bundle import BundleError, load_bundle  # noqa: E402
+from .grading.results import CheckResult  # noqa: E402
+from .grading.submission import InvalidSubmission, read_submission, submission_name  # noqa: E402
+from .grading.workspace import KERNEL_NAME, build_workspace  # noqa: E402
 
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")

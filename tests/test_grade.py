@@ -374,16 +374,14 @@ def test_bad_bundle_is_an_error(tmp_path, good):
 def test_weaker_sandboxes_grade_with_a_warning(batch, tmp_path, kind):
     if kind == "unshare" and sandbox._probe("unshare") is not None:
         pytest.skip("unshare does not work here")
-    names = ("good", "stub", "orphans", "os_exit")
+    names = ("good", "orphans")
     done = grade(*[batch["paths"][n] for n in names], "--autograder", batch["bundle"],
                  "--out", tmp_path / "r", "--sandbox", kind, *FLAGS)
     assert "WARNING" in done.stderr
     record = result(tmp_path / "r", "good")
     assert (record["status"], record["score"], record["sandbox"]) == ("ok", 6, kind)
     assert record["sandbox_warning"]
-    assert result(tmp_path / "r", "stub")["score"] == 0
     assert result(tmp_path / "r", "orphans")["score"] == 6
-    assert result(tmp_path / "r", "os_exit")["status"] == "crashed"
     test_nothing_outlives_the_grading(batch)
 
 
@@ -393,8 +391,7 @@ def test_weaker_sandboxes_grade_with_a_warning(batch, tmp_path, kind):
 # Every mistake of tests/student_mistakes.py is graded when this is "all"
 # (about 10 s of CPU each); by default a few, one or more per student file.
 MISTAKE_SELECTION = os.environ.get("GRADER_TEST_MISTAKES", "some")
-SOME_MISTAKES = ["svm_half_reg", "softmax_vec_no_shift", "predict_argmin",
-                 "minibatch_labels_mismatched", "softmax_log10"]
+SOME_MISTAKES = ["svm_half_reg", "softmax_log10", "minibatch_labels_mismatched"]
 
 
 def _selected_mistakes():
