@@ -483,11 +483,18 @@ def test_real_mistake_loses_exactly_its_checks(real, mistake):
 
 
 def test_hints_table_matches_the_mistakes():
+    """instructor/grading/hints.py: every mistake, its description, the checks catching it."""
     from student_mistakes import MISTAKES
     from instructor.grading.hints import COMMON_MISTAKES
+    try:
+        from test_notebooks import CAUGHT_BY     # the notebooks' own table (plain nbval runs)
+    except ImportError:
+        CAUGHT_BY = {}
     assert set(COMMON_MISTAKES) == set(MISTAKES)
     for name, (checks, hint) in COMMON_MISTAKES.items():
         assert hint == MISTAKES[name].description and checks
+        if name in CAUGHT_BY:
+            assert set(checks) == set(CAUGHT_BY[name]), name
 
 
 def test_interrupted_batch_keeps_what_is_graded(batch, tmp_path):

@@ -98,7 +98,7 @@ COMMON_MISTAKES = {
         'predict: argmax along axis 0 (over examples) gives one number per class; take '
         'it along axis 1, over the classes of each example.'),
     'minibatch_first_rows': (
-        ('nb4-minibatch-sampling',),
+        ('svm-train-hidden', 'softmax-train-hidden', 'nb4-minibatch-sampling'),
         'train: every minibatch is the first batch_size rows; sample them at random '
         '(self.rng) so that training sees the whole set.'),
     'minibatch_labels_mismatched': (
