@@ -129,6 +129,7 @@ def grade_one(path, name, bundle, box, options, uid=None):
             status, notes = "invalid-submission", [f"Invalid submission: {error}"]
         else:
             answers = feedback.written_answers(submission.notebooks)
+            extra["written_answers"] = answers      # for manual grading, capped per answer
             extra["missing_files"] = submission.missing
             extra["changed_provided_files"] = submission.changed_provided[:200]
             extra["extra_files"] = submission.extra[:200]

@@ -155,6 +155,39 @@ def test_gradebook_columns_and_order():
                                  "amy,2,3,timeout,2,0", "zed,2,3,ok,2,0"]
 
 
+def _items(*records, finish=1):
+    items = [{"event": "start"}]
+    for check, outcome, extra in records:
+        items.append({"event": "item", "check": check, "notebook": "calc.ipynb",
+                      "when": extra.pop("when", "call"), "outcome": outcome, **extra})
+    if finish is not None:
+        items.append({"event": "finish", "exitstatus": finish})
+    return items
+
+
+@pytest.mark.parametrize("records, finish, status", [
+    ([("add-small", "passed", {})], 0, "ok"),
+    ([("add-small", "failed", {"text": "Cell execution caused an exception\nTraceback:\nMemoryError: x"})],
+     1, "memory"),
+    ([("add-small", "failed", {"exception": "KernelDied", "kernel_end": "signal SIGXCPU",
+                               "text": "The kernel died while running this cell (signal SIGXCPU)."})],
+     1, "timeout"),
+    ([("add-small", "failed", {"exception": "KernelDied", "kernel_end": "signal SIGXFSZ",
+                               "text": "The kernel died while running this cell (signal SIGXFSZ)."})],
+     1, "crashed"),
+    ([(None, "failed", {"when": "setup", "text": "E   RuntimeError: Kernel didn't respond"})],
+     1, "grader-error"),
+    ([("add-small", "passed", {})], None, "grader-error"),
+    ([("add-small", "passed", {})], 3, "grader-error"),
+])
+def test_status_from_items(tmp_path, records, finish, status):
+    bundle = load_bundle(fx.make_bundle(tmp_path / "b"))
+    found, checks, notes = results.evaluate(bundle, _items(*records, finish=finish))
+    assert found == status, notes
+    assert [c.id for c in checks] == [c.id for c in bundle.checks]
+    assert sum(c.passed for c in checks) == sum(r[1] == "passed" for r in records)
+
+
 # --------------------------------------------------------------------------
 # One batch: good, wrong and adversarial submissions together
 
@@ -292,6 +325,7 @@ def test_result_json(batch):
     for check in record["checks"]:
         assert set(check) >= {"id", "points", "passed", "reason", "hidden"}
     assert [c["points"] for c in record["checks"]] == [1, 2, 1, 2]
+    assert record["written_answers"] == {"notebooks/calc.ipynb": ["Why?\n\n**Your answer:** Because."]}
 
 
 def test_feedback(batch):

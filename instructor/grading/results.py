@@ -169,6 +169,9 @@ def evaluate(bundle, items, timed_out=False, harness_returncode=0, harness_outpu
                        for r in item_records)
     died = any(r.get("exception") == "KernelDied" or "Kernel dead on test start" in t
                or "kernel died" in t.lower() for r, t in zip(item_records, texts))
+    ends = sorted({r.get("kernel_end") for r in item_records if r.get("kernel_end")})
+    cpu_limit = any("SIGXCPU" in end for end in ends)        # RLIMIT_CPU: out of CPU time
+    died = died or bool(ends) and not cell_timeout
     harness_setup = [r for r in item_records if r.get("when") == "setup" and r.get("outcome") == "failed"]
     if harness_setup:
         # The kernel starts before any student code is imported: not theirs.
@@ -178,15 +181,17 @@ def evaluate(bundle, items, timed_out=False, harness_returncode=0, harness_outpu
     elif memory:
         status = "memory"
         notes.append("The code ran out of memory (MemoryError under the grader's memory limit).")
-    elif timed_out or cell_timeout:
+    elif timed_out or cell_timeout or cpu_limit:
         status = "timeout"
         notes.append("The whole submission ran out of time." if timed_out
+                     else "The code used up its CPU time." if cpu_limit
                      else "A cell ran longer than the per-cell time limit.")
     elif died:
         status = "crashed"
-        ends = sorted({r.get("kernel_end") for r in item_records if r.get("kernel_end")})
         notes.append("The Python kernel running your code died"
-                     + (f" ({', '.join(ends)})" if ends else "") + ".")
+                     + (f" ({', '.join(ends)})" if ends else "") + "."
+                     + (" It wrote a file larger than the grader allows."
+                        if any("SIGXFSZ" in end for end in ends) else ""))
     elif not finished or exitstatus not in (0, 1):
         status = "grader-error"
         notes.append(f"The grading harness ended abnormally (return code {harness_returncode}, "
