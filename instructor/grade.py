@@ -53,6 +53,7 @@ class Options:
     file_mb: int = 16
     processes: int = 64
     open_files: int = 256
+    scratch_mb: int = 64
     show_hidden_diffs: bool = False
 
 
@@ -116,6 +117,7 @@ def grade_one(path, name, bundle, box, options, uid=None):
                                              "cell_timeout_s": options.cell_timeout,
                                              "memory_mb": options.memory_mb,
                                              "file_mb": options.file_mb,
+                                             "scratch_mb": options.scratch_mb if box.name == "bubblewrap" else None,
                                              "processes": options.processes if uid is not None else None,
                                              "open_files": options.open_files}}
     answers = {}
@@ -140,7 +142,8 @@ def grade_one(path, name, bundle, box, options, uid=None):
             harness_env, kernel_env = _environments(inside)
             build_workspace(workspace, bundle, submission, inside, uid,
                             kernel_limits(options, uid), kernel_env)
-            argv = box.wrap(harness_argv(inside, bundle, options), workspace)
+            argv = box.wrap(harness_argv(inside, bundle, options), workspace,
+                            scratch_bytes=options.scratch_mb * 2**20)
             run = sandboxes.run(argv, harness_env, workspace / "kit", options.timeout,
                                 harness_limits(options), uid=uid)
             items = results.read_items(workspace / "grader" / "items.jsonl")

@@ -30,11 +30,27 @@ def main(argv):
     with open(connection_file, encoding="utf-8") as f:
         connection = f.read()
     scratch = config["scratch"]
+    uid = config.get("uid")
+    # The scratch folder may be a fresh tmpfs (bubblewrap): make its folders
+    # and give them to the kernel's uid.
+    folders = [os.path.join(scratch, sub) for sub in config.get("scratch_dirs", [])]
+    if uid is not None and os.getuid() == 0 and os.stat(scratch).st_uid != uid:
+        # First kernel of the run. Later ones find the folders made (or, if
+        # the student removed some, the kernel remakes what it needs).
+        for folder in folders:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+        for folder in folders + [scratch]:      # the scratch root last: then it is closed to us
+            os.chown(folder, uid, uid)
+    else:
+        for folder in folders:
+            try:
+                os.makedirs(folder, mode=0o700, exist_ok=True)
+            except OSError:
+                pass
     for name, value in config["limits"].items():
         limit = getattr(resource, name, None)
         if limit is not None:
             resource.setrlimit(limit, (value, value))
-    uid = config.get("uid")
     if uid is not None and os.getuid() == 0:
         os.setgroups([])
         os.setgid(uid)

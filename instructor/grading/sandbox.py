@@ -49,10 +49,14 @@ class Sandbox:
         """The workspace's path as the sandboxed processes see it."""
         return INSIDE if self.name == "bubblewrap" else str(workspace)
 
-    def wrap(self, argv, workspace):
-        """The command line that runs argv (given with inside paths) sandboxed."""
+    def wrap(self, argv, workspace, scratch_bytes=None):
+        """The command line that runs argv (given with inside paths) sandboxed.
+
+        With bubblewrap, ``scratch_bytes`` caps the student's scratch folder
+        (a tmpfs of that size: no filling the host's disk).
+        """
         if self.name == "bubblewrap":
-            return bwrap_argv(workspace) + ["--"] + list(argv)
+            return bwrap_argv(workspace, scratch_bytes) + ["--"] + list(argv)
         if self.name == "unshare":
             return unshare_argv() + list(argv)
         return list(argv)
@@ -73,14 +77,14 @@ def python_roots():
     return kept
 
 
-def bwrap_argv(workspace):
+def bwrap_argv(workspace, scratch_bytes=None):
     args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "grader"]
     if os.geteuid() == 0:
-        # The harness keeps only what it needs to drop the kernel to its uid and
-        # to interrupt or stop it.
+        # The harness keeps only what it needs to drop the kernel to its uid
+        # (and give it its scratch folder) and to interrupt or stop it.
         args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
-                 "--cap-add", "CAP_KILL"]
+                 "--cap-add", "CAP_KILL", "--cap-add", "CAP_CHOWN"]
     else:
         args += ["--unshare-user"]
     made = set()
@@ -104,7 +108,10 @@ def bwrap_argv(workspace):
         if not root.startswith(("/usr/", "/etc/")):
             args += parents(root) + ["--ro-bind", root, root]
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-             "--bind", str(workspace), INSIDE, "--chdir", INSIDE + "/kit"]
+             "--bind", str(workspace), INSIDE]
+    if scratch_bytes:
+        args += ["--perms", "0700", "--size", str(int(scratch_bytes)), "--tmpfs", INSIDE + "/scratch"]
+    args += ["--chdir", INSIDE + "/kit"]
     return args
 
 

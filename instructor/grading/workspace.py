@@ -9,7 +9,8 @@ Layout (``W`` is mounted at ``/grade`` inside bubblewrap)::
                             its own uid
     W/grader/               harness only (mode 0700): launcher, plugin, kernel
                             spec, configuration, items.jsonl
-    W/scratch/              the only folder the student's code may write to
+    W/scratch/              the only folder the student's code may write to (in
+                            bubblewrap a tmpfs of limited size over it)
 """
 
 import json
@@ -23,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 IN_WORKSPACE = ("launcher.py", "nbval_plugin.py")
 
 KERNEL_NAME = "grader-python"
+SCRATCH_DIRS = ("home", "tmp", "mpl", "ipython", "jupyter", "runtime")
 
 
 def build_workspace(path, bundle, submission, inside, uid, kernel_limits, env):
@@ -77,14 +79,14 @@ def build_workspace(path, bundle, submission, inside, uid, kernel_limits, env):
         "interrupt_mode": "signal"}))
     (grader / "launcher.json").write_text(json.dumps({
         "python": sys.executable, "uid": uid, "limits": kernel_limits,
-        "scratch": f"{inside}/scratch", "env": env}))
+        "scratch": f"{inside}/scratch", "scratch_dirs": list(SCRATCH_DIRS), "env": env}))
     (grader / "pytest.ini").write_text("[pytest]\n")
     for sub in ("runtime", "home"):
         (grader / sub).mkdir()
 
     scratch = path / "scratch"
     scratch.mkdir(mode=0o700)
-    for sub in ("home", "tmp", "mpl", "ipython", "jupyter", "runtime"):
+    for sub in SCRATCH_DIRS:
         (scratch / sub).mkdir(mode=0o700)
     if uid is not None:
         for folder, _, files in os.walk(scratch):
