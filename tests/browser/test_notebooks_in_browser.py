@@ -44,15 +44,22 @@ def javascript_errors(page):
             if not any(noise in error for noise in _FRONT_END_NOISE)]
 
 
+@pytest.fixture(scope="module")
+def browser_context(browser):
+    """One browser profile for the module: JupyterLab's scripts are fetched once."""
+    context = browser.new_context(viewport=VIEWPORT)
+    yield context
+    context.close()
+
+
 @pytest.fixture
-def page(browser, jupyter, request):
-    """A fresh browser tab (own cookies and storage); the kernels are shut down after."""
-    context = browser.new_context(viewport=getattr(request, "param", VIEWPORT))
-    tab = context.new_page()
+def page(browser_context, jupyter):
+    """A new browser tab; the kernels it started are shut down after."""
+    tab = browser_context.new_page()
     tab.page_errors = []
     tab.on("pageerror", lambda error: tab.page_errors.append(str(error)))
     yield tab
-    context.close()
+    tab.close()
     jupyter.shutdown_kernels()
 
 
@@ -305,3 +312,21 @@ def test_demo_in_the_student_kit_says_the_loss_is_not_implemented(page, jupyter,
         "before => document.querySelector('.linear-demo-table').innerText !== before",
         arg=table, timeout=30_000)
     assert not javascript_errors(page), f"JavaScript errors: {javascript_errors(page)}"
+
+
+def test_the_checks_see_an_error(page, jupyter, served_root, screenshot_dir):
+    """The checks above can fail: a notebook whose second cell raises is caught."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    folder = served_root / "selftest"
+    folder.mkdir(exist_ok=True)
+    notebook = new_notebook(cells=[new_code_cell("print('fine')"), new_code_cell("1 / 0"),
+                                   new_code_cell("print('never runs')")],
+                            metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                     "display_name": "Python 3"}})
+    nbformat.write(notebook, folder / "broken.ipynb")
+    run_notebook(page, jupyter, "selftest/broken.ipynb", screenshot_dir / "selftest-broken")
+    assert unexecuted_cells(page) == [3]
+    errors = error_outputs(page)
+    assert len(errors) == 1 and "ZeroDivisionError" in errors[0]
