@@ -28,8 +28,8 @@ demo says so plainly and shows the scores and decision regions only.
 """
 
 import html
+import importlib
 import io
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -271,16 +271,20 @@ def evaluate(loss_fn, W, b, X, y, reg):
             not_implemented=True)
     except Exception as error:  # a student's bug must not break the demo
         return Evaluation(problem=f"{name} raised {type(error).__name__}: {error}")
-    dW_full = np.asarray(dW_full, dtype=float) if dW_full is not None else None
-    if dW_full is None or dW_full.shape != W_full.shape:
-        got = None if dW_full is None else dW_full.shape
-        return Evaluation(problem=f"{name} returned a gradient of shape {got}; "
+    try:
+        total = float(total)
+        dW_full = np.asarray(dW_full, dtype=float)
+    except (TypeError, ValueError):
+        return Evaluation(problem=f"{name} returned a loss or gradient that is not numbers: "
+                                  f"({total!r}, {dW_full!r}).")
+    if dW_full.shape != W_full.shape:
+        return Evaluation(problem=f"{name} returned a gradient of shape {dW_full.shape}; "
                                   f"expected {W_full.shape}, the shape of W.")
     if not (np.isfinite(total) and np.all(np.isfinite(dW_full))
             and np.all(np.isfinite(point_losses))):
         return Evaluation(problem=f"{name} returned a loss or gradient that is not finite.")
     dW, db = unfold_bias(dW_full)
-    return Evaluation(total=float(total), data_loss=float(point_losses.mean()),
+    return Evaluation(total=total, data_loss=float(point_losses.mean()),
                       reg_loss=float(reg * np.sum(W_full ** 2)),
                       point_losses=point_losses, dW=dW, db=db)
 
@@ -310,14 +314,13 @@ def descend(loss_fn, W, b, X, y, reg, step_size, num_steps):
     ------
     Whatever ``loss_fn`` raises: call :func:`evaluate` first to know that it works.
     """
-    W_full, X_aug = fold_bias(W, b), with_ones(X)
-    _, dW_full = loss_fn(W_full, X_aug, y, reg)
+    X_aug = with_ones(X)
+    _, dW_full = loss_fn(fold_bias(W, b), X_aug, y, reg)
     losses = []
     for _ in range(num_steps):
-        W_full = np.clip(W_full - step_size * np.asarray(dW_full), -PARAM_LIMIT, PARAM_LIMIT)
-        loss, dW_full = loss_fn(W_full, X_aug, y, reg)
+        W, b = gradient_step(W, b, *unfold_bias(dW_full), step_size)
+        loss, dW_full = loss_fn(fold_bias(W, b), X_aug, y, reg)
         losses.append(float(loss))
-    W, b = unfold_bias(W_full)
     return W, b, losses
 
 
@@ -525,8 +528,7 @@ def loss_table_html(evaluation, W, b, X, y):
 def _lookup_loss(key):
     """The current function for a loss key (looked up now, so reloads are seen)."""
     _, module_name, function_name = LOSSES[key]
-    __import__(module_name)
-    return getattr(sys.modules[module_name], function_name)
+    return getattr(importlib.import_module(module_name), function_name)
 
 
 class LinearClassifierDemo:

@@ -113,9 +113,13 @@ def test_evaluate_reports_a_broken_loss_instead_of_raising(data):
     def not_finite(W, X, y, reg):
         return float("nan"), np.zeros_like(W)
 
+    def not_numbers(W, X, y, reg):
+        return "a loss", None
+
     assert "ValueError: shapes do not match" in demo.evaluate(raises, W, b, X, y, 0.1).problem
     assert "(2, 3)" in demo.evaluate(wrong_shape, W, b, X, y, 0.1).problem
     assert "not finite" in demo.evaluate(not_finite, W, b, X, y, 0.1).problem
+    assert "not numbers" in demo.evaluate(not_numbers, W, b, X, y, 0.1).problem
     assert not demo.evaluate(raises, W, b, X, y, 0.1).not_implemented
 
 
