@@ -257,10 +257,8 @@ def evaluate(loss_fn, W, b, X, y, reg):
     try:
         total, dW_full = loss_fn(W_full, X_aug, y, reg)
         # Each point alone, without regularization: its own share of the data loss.
-        point_losses = np.array([
-            float(loss_fn(W_full, X_aug[i:i + 1], y[i:i + 1], 0.0)[0])
-            for i in range(len(y))
-        ])
+        point_losses = [loss_fn(W_full, X_aug[i:i + 1], y[i:i + 1], 0.0)[0]
+                        for i in range(len(y))]
     except NotImplementedError:
         where = f" in {path}" if path else ""
         return Evaluation(
@@ -274,6 +272,7 @@ def evaluate(loss_fn, W, b, X, y, reg):
     try:
         total = float(total)
         dW_full = np.asarray(dW_full, dtype=float)
+        point_losses = np.array(point_losses, dtype=float)
     except (TypeError, ValueError):
         return Evaluation(problem=f"{name} returned a loss or gradient that is not numbers: "
                                   f"({total!r}, {dW_full!r}).")
