@@ -274,8 +274,10 @@ def evaluate(loss_fn, W, b, X, y, reg):
         dW_full = np.asarray(dW_full, dtype=float)
         point_losses = np.array(point_losses, dtype=float)
     except (TypeError, ValueError):
-        return Evaluation(problem=f"{name} returned a loss or gradient that is not numbers: "
-                                  f"({total!r}, {dW_full!r}).")
+        return Evaluation(problem=f"{name} should return (loss, dW), a number and an array "
+                                  f"of numbers; it returned a loss or gradient that is not "
+                                  f"numbers ({type(total).__name__}, "
+                                  f"{type(dW_full).__name__}).")
     if dW_full.shape != W_full.shape:
         return Evaluation(problem=f"{name} returned a gradient of shape {dW_full.shape}; "
                                   f"expected {W_full.shape}, the shape of W.")
