@@ -606,11 +606,11 @@ class LinearClassifierDemo:
             description="loss", style=wide, layout=widgets.Layout(width="330px"))
         self.reg_slider = widgets.FloatLogSlider(
             value=reg, base=10, min=-4, max=1, step=0.1, description="reg (λ)",
-            readout_format=".1e", style=wide, layout=widgets.Layout(width="330px"),
+            readout_format=".2g", style=wide, layout=widgets.Layout(width="330px"),
             continuous_update=False)
         self.step_slider = widgets.FloatLogSlider(
             value=step_size, base=10, min=-3, max=0, step=0.1, description="step size",
-            readout_format=".1e", style=wide, layout=widgets.Layout(width="330px"),
+            readout_format=".2g", style=wide, layout=widgets.Layout(width="330px"),
             continuous_update=False)
         self.layout_dropdown = widgets.Dropdown(
             options=[(label, key) for key, label in LAYOUTS.items()], value=layout,
