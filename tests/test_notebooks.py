@@ -253,6 +253,9 @@ def run_variants(variants, dest):
     if not variants:
         return broken
     junit = dest / "junit.xml"
+    # An empty configuration pins pytest's rootdir (and so the item names) to
+    # dest, even when the temporary folder lies inside a project with its own.
+    (dest / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     env = dict(os.environ, MPLBACKEND="Agg", ASSIGNMENT_DATASET="digits",
                PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTEST_ADDOPTS", None)
