@@ -73,12 +73,12 @@ MISTAKES = {
         ("    dW += 2 * reg * W\n", "    dW += reg * W\n"),
         ("loss = margins.sum() / num_train + reg * np.sum(W * W)",
          "loss = margins.sum() / num_train + 0.5 * reg * np.sum(W * W)"),
-        ("dW = X.T @ dscores + 2 * reg * W", "dW = X.T @ dscores + reg * W"),
+        ("dW = (dscores.T @ X).T + 2 * reg * W", "dW = (dscores.T @ X).T + reg * W"),
     ], "SVM: the 0.5 * reg convention (loss 0.5 * reg * sum(W**2), gradient reg * W); "
        "this kit's loss is reg * sum(W**2), whose gradient is 2 * reg * W."),
     "svm_grad_no_reg": Mistake(SVM, [
         ("    dW += 2 * reg * W\n", ""),
-        ("dW = X.T @ dscores + 2 * reg * W", "dW = X.T @ dscores"),
+        ("dW = (dscores.T @ X).T + 2 * reg * W", "dW = (dscores.T @ X).T"),
     ], "SVM: the gradient lacks the regularization term 2 * reg * W (the loss has it)."),
     "svm_vec_includes_correct_class": Mistake(SVM, [
         ("    margins[rows, y] = 0  # the sum runs over j != y_i only\n", ""),
@@ -110,12 +110,12 @@ MISTAKES = {
         ("    dW += 2 * reg * W\n", "    dW += reg * W\n"),
         ("scores[rows, y])\n    loss += reg * np.sum(W * W)",
          "scores[rows, y])\n    loss += 0.5 * reg * np.sum(W * W)"),
-        ("dW = X.T @ dscores + 2 * reg * W", "dW = X.T @ dscores + reg * W"),
+        ("dW = (dscores.T @ X).T + 2 * reg * W", "dW = (dscores.T @ X).T + reg * W"),
     ], "softmax: the 0.5 * reg convention (loss 0.5 * reg * sum(W**2), gradient reg * W); "
        "this kit's loss is reg * sum(W**2), whose gradient is 2 * reg * W."),
     "softmax_grad_no_reg": Mistake(SOFTMAX, [
         ("    dW += 2 * reg * W\n", ""),
-        ("dW = X.T @ dscores + 2 * reg * W", "dW = X.T @ dscores"),
+        ("dW = (dscores.T @ X).T + 2 * reg * W", "dW = (dscores.T @ X).T"),
     ], "softmax: the gradient lacks the regularization term 2 * reg * W (the loss has it)."),
     "softmax_naive_grad_no_minus_one": Mistake(SOFTMAX, [
         ("dW[:, j] += (probability - (j == y[i])) * X[i]", "dW[:, j] += probability * X[i]"),
