@@ -93,6 +93,13 @@ def _imshow(ax, image):
     ax.set_yticks([])
 
 
+def _figure_and_axes(ax, figsize):
+    """The axes to draw on and its figure: `ax` if given, else a new figure."""
+    if ax is None:
+        return plt.subplots(figsize=figsize)
+    return ax.figure, ax
+
+
 def _check_class_names(class_names, num_classes, what):
     names = [str(n) for n in class_names]
     if len(names) != num_classes:
@@ -384,7 +391,7 @@ def plot_loss_curve(losses, title="Training loss", smooth=None, log_y=False,
 
 
 def plot_loss_curves(curves, title="Training loss", smooth=None, log_y=False,
-                     legend_title=None, ylabel="loss"):
+                     legend_title=None, ylabel="loss", ax=None):
     """Plot several loss-per-iteration curves on one axes, e.g. one per learning rate.
 
     Parameters
@@ -404,6 +411,9 @@ def plot_loss_curves(curves, title="Training loss", smooth=None, log_y=False,
         E.g. ``"learning rate"``.
     ylabel : str
         Label of the loss axis.
+    ax : matplotlib Axes or None
+        Draw on this axes (e.g. one panel of a figure with several) instead
+        of a new figure.
 
     Returns
     -------
@@ -411,7 +421,7 @@ def plot_loss_curves(curves, title="Training loss", smooth=None, log_y=False,
     """
     if not isinstance(curves, Mapping) or len(curves) == 0:
         raise ValueError("curves must be a non-empty mapping: label -> losses")
-    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    fig, ax = _figure_and_axes(ax, figsize=(6.4, 4.0))
     for label, losses in curves.items():
         losses, diverged = _split_diverged(_as_1d(losses, f"curves[{label!r}]"))
         window = _check_window(smooth, losses.size) or 1
@@ -513,7 +523,7 @@ def _sweep_grid(results, learning_rates, regs):
 
 
 def plot_sweep_heatmap(results, learning_rates, regs, metric_name="validation accuracy",
-                       title=None, higher_is_better=True, fmt=".3f"):
+                       title=None, higher_is_better=True, fmt=".3f", ax=None):
     """Show a metric over a learning-rate x regularization grid as a heatmap.
 
     Parameters
@@ -534,6 +544,9 @@ def plot_sweep_heatmap(results, learning_rates, regs, metric_name="validation ac
         Whether the highest (else the lowest) value is outlined as the best.
     fmt : str
         Format spec of the number written in each cell.
+    ax : matplotlib Axes or None
+        Draw on this axes (e.g. one panel of a figure with several) instead
+        of a new figure.
 
     Returns
     -------
@@ -544,7 +557,7 @@ def plot_sweep_heatmap(results, learning_rates, regs, metric_name="validation ac
     lrs, regs, grid = _sweep_grid(results, learning_rates, regs)
     finite = np.isfinite(grid)
 
-    fig, ax = plt.subplots(figsize=(1.1 * regs.size + 3.2, 0.7 * lrs.size + 2.0))
+    fig, ax = _figure_and_axes(ax, figsize=(1.1 * regs.size + 3.2, 0.7 * lrs.size + 2.0))
     image = ax.imshow(np.ma.masked_invalid(grid), cmap="viridis", origin="lower",
                       aspect="auto")
     fig.colorbar(image, ax=ax, label=metric_name)

@@ -531,3 +531,17 @@ def test_class_probabilities_reject_bad_input():
         plotting.plot_class_probabilities([0.2, 0.3, 0.5], ["cat", "car"])
     with pytest.raises(ValueError, match="true_class"):
         plotting.plot_class_probabilities([0.2, 0.3, 0.5], ["cat", "car", "frog"], true_class=3)
+
+
+def test_sweep_and_curves_draw_side_by_side_on_given_axes():
+    fig, (left, right) = plt.subplots(1, 2)
+    lrs, regs = [1e-6, 1e-5], [1e-1, 1e0, 1e1]
+    returned = plotting.plot_sweep_heatmap(np.arange(6.0).reshape(2, 3) / 10, lrs, regs, ax=left)
+    assert returned is fig
+    returned = plotting.plot_loss_curves({"1e-06": [3.0, 2.0, 1.0], "1e-05": [3.0, 1.0, 0.5]},
+                                         legend_title="learning rate", ax=right)
+    assert returned is fig
+    assert len(plt.get_fignums()) == 1  # no extra figure was made
+    assert_labelled(left)
+    assert_labelled(right, legend=True)
+    assert len(left.texts) == 6 and len(right.get_lines()) == 2
