@@ -87,7 +87,9 @@ def bwrap_argv(workspace, scratch_bytes=None):
                  "--cap-add", "CAP_KILL", "--cap-add", "CAP_CHOWN"]
     else:
         args += ["--unshare-user"]
-    made = set()
+    # A private /tmp first: binds of folders under /tmp (a venv, say) go on top of it.
+    args += ["--tmpfs", "/tmp"]
+    made = {"/tmp"}
 
     def parents(path):
         out = []
@@ -107,8 +109,7 @@ def bwrap_argv(workspace, scratch_bytes=None):
     for root in python_roots():
         if not root.startswith(("/usr/", "/etc/")):
             args += parents(root) + ["--ro-bind", root, root]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-             "--bind", str(workspace), INSIDE]
+    args += ["--proc", "/proc", "--dev", "/dev", "--bind", str(workspace), INSIDE]
     if scratch_bytes:
         args += ["--perms", "0700", "--size", str(int(scratch_bytes)), "--tmpfs", INSIDE + "/scratch"]
     args += ["--chdir", INSIDE + "/kit"]
