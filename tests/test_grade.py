@@ -4,7 +4,8 @@ Most tests share one batch on a small fake bundle (tests/grading_fixtures.py):
 good, stub and wrong submissions graded in parallel with every adversarial
 payload of tests/adversarial/, so containment is tested where it matters, while
 the others in the same batch are graded as usual. The real release is graded in
-``test_real_*`` (reference, stubs, a zip, every student mistake).
+``test_real_*`` (reference, stubs, a zip, student mistakes: a few by default,
+every one with ``GRADER_TEST_MISTAKES=all``, about 2.5 minutes more).
 """
 
 import csv
@@ -519,7 +520,7 @@ def test_real_mistake_loses_exactly_its_checks(real, mistake):
     assert hint == MISTAKES[mistake].description
     try:
         from test_notebooks import CAUGHT_BY     # the notebooks' own table, when filled in
-    except ImportError:
+    except Exception:                            # theirs to report if broken
         CAUGHT_BY = {}
     if mistake in CAUGHT_BY:
         assert failed == set(CAUGHT_BY[mistake])
@@ -532,7 +533,7 @@ def test_hints_table_matches_the_mistakes():
     from instructor.grading.hints import COMMON_MISTAKES
     try:
         from test_notebooks import CAUGHT_BY     # the notebooks' own table (plain nbval runs)
-    except ImportError:
+    except Exception:                            # theirs to report if broken
         CAUGHT_BY = {}
     assert set(COMMON_MISTAKES) == set(MISTAKES)
     for name, (checks, hint) in COMMON_MISTAKES.items():
