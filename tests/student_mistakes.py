@@ -28,6 +28,7 @@ import itertools
 import shutil
 import sys
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -247,3 +248,16 @@ def load_kit_module(root, file, package="assignment", tag="kit"):
     spec.loader.exec_module(module)
     parts = Path(file).with_suffix("").relative_to(package).parts
     return importlib.import_module(".".join((alias, *parts)))
+
+
+def failed_properties(module, properties):
+    """Names of the properties that module violates (any exception, RuntimeWarnings included)."""
+    failed = set()
+    for name, prop in properties.items():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RuntimeWarning)
+                prop(module)
+        except Exception:
+            failed.add(name)
+    return failed

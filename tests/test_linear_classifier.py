@@ -9,7 +9,6 @@ the solution regions) is tested on the reference.
 
 import functools
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -158,19 +157,6 @@ CAUGHT_BY = {
 }
 
 
-def failed_properties(module, properties):
-    """Names of the properties that module violates (any exception, RuntimeWarnings included)."""
-    failed = set()
-    for name, prop in properties.items():
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", RuntimeWarning)
-                prop(module)
-        except Exception:
-            failed.add(name)
-    return failed
-
-
 @functools.lru_cache(maxsize=None)
 def independent_module():
     root = sm.copy_package(sm.KIT_ROOT)
@@ -187,7 +173,7 @@ def test_correct_implementation_has_property(which, prop):
 
 @pytest.mark.parametrize("mistake", sorted(CAUGHT_BY))
 def test_mistake_is_caught(mistake):
-    failed = failed_properties(sm.load_mutated_module(mistake), CLASSIFIER_PROPERTIES)
+    failed = sm.failed_properties(sm.load_mutated_module(mistake), CLASSIFIER_PROPERTIES)
     assert failed, f"no check catches {mistake}: {sm.MISTAKES[mistake].description}"
     assert failed == CAUGHT_BY[mistake]
 
