@@ -448,6 +448,20 @@ def test_only_check_outputs_are_committed():
                 assert not cell.outputs, f"{path.name} cell {index}: output of a non-check cell"
 
 
+def test_each_inline_question_is_a_cell_of_its_own():
+    # The grader gathers every markdown cell with the answer mark for manual
+    # grading: such a cell must hold one question and nothing else.
+    mark = "**Your answer:**"
+    for path in NOTEBOOKS:
+        for index, cell in enumerate(nbtools.read(path).cells):
+            if cell.cell_type == "markdown" and mark in cell.source:
+                where = f"{path.name} cell {index}"
+                assert re.match(r"\*\*Inline question \d+\.\*\*", cell.source), \
+                    f"{where}: an answer mark outside an inline question"
+                assert cell.source.count(mark) == 1, f"{where}: several questions in one cell"
+                assert cell.source.rstrip().endswith(mark), f"{where}: text after the answer mark"
+
+
 # Names a check cell may not use: the data set, time, and the narrative's state.
 _FORBIDDEN = {"load_dataset", "preprocess", "data", "processed", "time", "perf_counter",
               "X_dev", "y_dev", "X_train", "y_train", "datetime"}
