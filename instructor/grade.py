@@ -130,7 +130,7 @@ def grade_one(path, name, bundle, box, options, uid=None):
                                   "not graded: the submission is invalid") for c in bundle.checks]
             status, notes = "invalid-submission", [f"Invalid submission: {error}"]
         else:
-            answers = feedback.written_answers(submission.notebooks)
+            answers = feedback.written_answers(submission.notebooks, bundle.released_markdown())
             extra["written_answers"] = answers      # for manual grading, capped per answer
             extra["missing_files"] = submission.missing
             extra["changed_provided_files"] = submission.changed_provided[:200]

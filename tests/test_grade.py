@@ -142,6 +142,23 @@ def test_written_answers_are_gathered_not_run(good):
     assert "not valid JSON" in feedback.written_answers({"n.ipynb": b"{nope"})["n.ipynb"][0]
 
 
+def test_written_answers_include_cells_the_student_added_after_a_question():
+    question = "**Inline question 1.** Why?\n\n**Your answer:**"
+    released = {"notebooks/n.ipynb": {question, "Lecture prose."}}
+
+    def notebook(*markdown):
+        cells = [{"cell_type": "markdown", "source": text} for text in markdown]
+        return json.dumps({"cells": cells + [{"cell_type": "code", "source": "x = 1"}]}).encode()
+
+    answers = feedback.written_answers(
+        {"notebooks/n.ipynb": notebook(question, "Because of the margin.", "Lecture prose.",
+                                       "A note of mine, not after a question.")}, released)
+    assert answers == {"notebooks/n.ipynb": [question + "\n\nBecause of the margin."]}
+    # Without the released notebook, only the question cells are gathered.
+    assert feedback.written_answers({"notebooks/n.ipynb": notebook(question, "Because.")}) == \
+        {"notebooks/n.ipynb": [question]}
+
+
 def test_hints_follow_failed_check_ids():
     assert any("2 * reg * W" in h for h in feedback.hints_for(["nb2-svm-reg-gradient"]))
     assert feedback.hints_for(["add-small"]) == []

@@ -68,6 +68,15 @@ class Bundle:
                 and path.stat().st_size <= 2**20}
         return self._provided
 
+    def released_markdown(self):
+        """``notebooks/<name>.ipynb`` -> set of its markdown texts (stripped), as released.
+
+        The grader tells the cells a student wrote from the notebook's own.
+        """
+        return {f"notebooks/{path.name}": {cell.source.strip() for cell in nbs.read(path).cells
+                                            if cell.cell_type == "markdown"}
+                for path in sorted((self.root / "notebooks").glob("*.ipynb"))}
+
 
 def load_bundle(root, full_notebooks=False):
     """Read ``OUT/autograder``.

@@ -49,11 +49,21 @@ def hints_for(failed_ids):
     return hints
 
 
-def written_answers(notebooks):
+def written_answers(notebooks, pristine=None):
     """{notebook name: [answer text, ...]} from the student's notebooks (bytes), never run.
 
-    An answer is a markdown cell containing ``**Your answer:**``; a notebook
-    that is not valid JSON is reported, not fatal.
+    An answer is a markdown cell containing ``**Your answer:**``, together with
+    the markdown cells the student added right after it (cells whose text the
+    pristine notebook does not have), up to the next code cell or unchanged
+    cell. A notebook that is not valid JSON is reported, not fatal.
+
+    Parameters
+    ----------
+    notebooks : dict
+        ``notebooks/<name>.ipynb`` -> bytes, as the student saved them.
+    pristine : dict or None
+        ``notebooks/<name>.ipynb`` -> set of the markdown texts (stripped) of
+        the notebook as released; None gathers only the cells with the mark.
     """
     answers = {}
     for name, data in sorted(notebooks.items()):
@@ -63,17 +73,28 @@ def written_answers(notebooks):
         except ValueError:
             answers[name] = ["(this notebook is not valid JSON; its answers could not be read)"]
             continue
-        found = []
+        known = (pristine or {}).get(name)
+        found, after_question = [], False
         for cell in cells:
             if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
+                after_question = False
                 continue
-            source = cell.get("source", "")
-            text = "".join(source) if isinstance(source, list) else str(source)
+            text = _cell_text(cell).strip()
             if ANSWER_MARK in text:
-                found.append(cap(text.strip(), ANSWER_CAP))
+                found.append(cap(text, ANSWER_CAP))
+                after_question = True
+            elif after_question and known is not None and text and text not in known:
+                found[-1] = cap(f"{found[-1]}\n\n{text}", ANSWER_CAP)
+            else:
+                after_question = False
         if found:
             answers[name] = found
     return answers
+
+
+def _cell_text(cell):
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def render(record, answers, show_hidden_diffs=False):
