@@ -89,8 +89,13 @@ def open_notebook(page, jupyter, path, front_end="JupyterLab"):
         open_tab.first.click()
 
 
-_STARTED = ("() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]"
-            ".some(prompt => prompt.textContent.trim() === '[*]:')")
+_PROMPTS = ("[...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]"
+            ".map(prompt => prompt.textContent.trim())")
+# Run All marks every code cell [*] at once, and each cell that ran gets a new
+# execution count: either proves that the cells started. (A short notebook can
+# finish before a [*] is ever seen, so the counts are needed too.)
+_STARTED = (f"(before) => {{ const now = {_PROMPTS}; "
+            "return now.includes('[*]:') || JSON.stringify(now) !== JSON.stringify(before); }")
 
 
 def run_all_cells(page, picture, attempts=3):
@@ -104,11 +109,11 @@ def run_all_cells(page, picture, attempts=3):
             select_kernel.first.click()
         # Make the notebook the active document, so that the Run menu acts on it.
         page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.click()
+        before = page.evaluate(f"() => {_PROMPTS}")
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.locator(".lm-Menu li[data-command='runmenu:run-all']").click()
-        # Run All marks every code cell [*] at once: seeing one proves that it started.
         try:
-            page.wait_for_function(_STARTED, polling="raf", timeout=10_000)
+            page.wait_for_function(_STARTED, arg=before, polling="raf", timeout=10_000)
             return
         except PlaywrightTimeout:
             page.screenshot(path=picture)
