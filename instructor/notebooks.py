@@ -105,7 +105,7 @@ def clear_outputs(nb, keep_checks=True):
     return cleared
 
 
-def execute(nb, cwd, timeout=600):
+def execute(nb, cwd, timeout=600, env=None):
     """Run every cell of a copy of nb in a fresh kernel of this Python.
 
     Parameters
@@ -115,6 +115,9 @@ def execute(nb, cwd, timeout=600):
         Working directory of the kernel (the notebooks' folder of a kit).
     timeout : float
         Seconds allowed per cell.
+    env : dict or None
+        Environment variables to set for the kernel only, on top of this
+        process's (which stays as it is).
 
     Returns
     -------
@@ -128,15 +131,9 @@ def execute(nb, cwd, timeout=600):
         executed, timeout=timeout, kernel_name="python3",
         resources={"metadata": {"path": str(cwd)}},
         allow_errors=False)
-    env_before = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = "Agg"  # no figures need drawing to refresh outputs
-    try:
-        client.execute()
-    finally:
-        if env_before is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
-            os.environ["MPLBACKEND"] = env_before
+    # No figure needs drawing to compare or store check outputs.
+    kernel_env = {**os.environ, "MPLBACKEND": "Agg", **(env or {})}
+    client.execute(env=kernel_env)
     return executed
 
 

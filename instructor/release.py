@@ -337,19 +337,7 @@ def check_reference_outputs(root, files, notebooks, mode="full", timeout=600, lo
         or only their set-up and check cells (faster; equivalent for the
         checks, which are self-contained).
     """
-    problems = []
-    dataset_before = os.environ.get(DATASET_ENV_VAR)
-    # The embedded data set, whatever this machine has downloaded (checks
-    # must not depend on it, and whole notebooks then run the same everywhere).
-    os.environ[DATASET_ENV_VAR] = "digits"
-    try:
-        problems = _execute_and_compare(root, files, notebooks, mode, timeout, log)
-    finally:
-        if dataset_before is None:
-            os.environ.pop(DATASET_ENV_VAR, None)
-        else:
-            os.environ[DATASET_ENV_VAR] = dataset_before
-    return problems
+    return _execute_and_compare(root, files, notebooks, mode, timeout, log)
 
 
 def _execute_and_compare(root, files, notebooks, mode, timeout, log):
@@ -379,7 +367,10 @@ def _run_and_compare(name, runnable, run, cwd, timeout, log, after_full=False):
     if log:
         log(f"executing {name} with the reference ({how}) ...")
     try:
-        executed = nbs.execute(runnable, cwd=cwd, timeout=timeout)
+        # The embedded data set, whatever this machine has downloaded (checks
+        # must not depend on it, and whole notebooks then run the same everywhere).
+        executed = nbs.execute(runnable, cwd=cwd, timeout=timeout,
+                               env={DATASET_ENV_VAR: "digits"})
     except Exception as error:  # nbclient raises CellExecutionError, timeouts, ...
         return [f"{name} ({how}): does not run with the reference solution: "
                 f"{_first_lines(str(error), 12)}"]
