@@ -188,14 +188,14 @@ class _ZipEntries:
     def read(self, name, cap):
         info = self.infos[name]
         if info.file_size > cap:
-            raise InvalidSubmission(f"{name} is larger than {cap // 2**10} KB.")
+            raise _too_large(name, cap)
         try:
             with self.zip.open(info) as f:
                 data = f.read(cap + 1)   # the declared size may lie
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
             raise InvalidSubmission(f"Cannot read {name} from the zip: {error}")
         if len(data) > cap:
-            raise InvalidSubmission(f"{name} is larger than {cap // 2**10} KB.")
+            raise _too_large(name, cap)
         return data
 
     def __enter__(self):
@@ -235,7 +235,7 @@ class _DirEntries:
                 raise InvalidSubmission(f"{name} is not a regular file.")
             data = f.read(cap + 1)
         if len(data) > cap:
-            raise InvalidSubmission(f"{name} is larger than {cap // 2**10} KB.")
+            raise _too_large(name, cap)
         return data
 
     def __enter__(self):
@@ -243,3 +243,8 @@ class _DirEntries:
 
     def __exit__(self, *exc):
         pass
+
+
+def _too_large(name, cap):
+    """The error for a student file larger than `cap` bytes."""
+    return InvalidSubmission(f"{name} is larger than {cap // 2**10} KB.")
