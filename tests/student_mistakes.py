@@ -101,7 +101,7 @@ MISTAKES = {
     "softmax_log10": Mistake(SOFTMAX, [
         ("loss += np.log(sum_exp) - scores[y[i]]",
          "loss += -np.log10(exp_scores[y[i]] / sum_exp)"),
-        ("loss = np.mean(np.log(sum_exp[:, 0]) - scores[rows, y])",
+        ("loss = (np.log(sum_exp[:, 0]) - scores[rows, y]).sum() / num_train",
          "loss = np.mean(-np.log10(exp_scores[rows, y] / sum_exp[:, 0]))"),
     ], "softmax: log base 10 (np.log10) instead of the natural log (np.log); "
        "-log10(0.13) = 0.89 is the lecture's slip, -ln(0.13) = 2.04."),
@@ -109,8 +109,8 @@ MISTAKES = {
         ("loss /= num_train\n    loss += reg * np.sum(W * W)",
          "loss /= num_train\n    loss += 0.5 * reg * np.sum(W * W)"),
         ("    dW += 2 * reg * W\n", "    dW += reg * W\n"),
-        ("scores[rows, y])\n    loss += reg * np.sum(W * W)",
-         "scores[rows, y])\n    loss += 0.5 * reg * np.sum(W * W)"),
+        ("/ num_train\n    loss += reg * np.sum(W * W)",
+         "/ num_train\n    loss += 0.5 * reg * np.sum(W * W)"),
         ("dW = (dscores.T @ X).T + 2 * reg * W", "dW = (dscores.T @ X).T + reg * W"),
     ], "softmax: the 0.5 * reg convention (loss 0.5 * reg * sum(W**2), gradient reg * W); "
        "this kit's loss is reg * sum(W**2), whose gradient is 2 * reg * W."),
@@ -127,7 +127,7 @@ MISTAKES = {
     ], "softmax_loss_vectorized: the gradient misses the -1 at the correct class "
        "(dL/ds_j = p_j - [j == y_i])."),
     "softmax_log_of_probability": Mistake(SOFTMAX, [
-        ("loss = np.mean(np.log(sum_exp[:, 0]) - scores[rows, y])",
+        ("loss = (np.log(sum_exp[:, 0]) - scores[rows, y]).sum() / num_train",
          "probabilities = exp_scores / sum_exp\n"
          "    loss = -np.mean(np.log(probabilities[rows, y]))"),
     ], "softmax_loss_vectorized: -log of the probability itself; it underflows to 0 "
