@@ -41,26 +41,45 @@ from benchmarks.synthetic_cifar import write_cifar10  # noqa: E402
 D, C = 3073, 10
 
 
-def best_time(function, repeat=7):
-    """Shortest wall time of `repeat` calls, after one warm-up call (seconds)."""
-    function()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
+def best_times(functions, repeat):
+    """Shortest wall time of each function (seconds), measured side by side.
+
+    The calls are interleaved (f, g, h, f, g, h, ...) after one warm-up call
+    each, so a slow spell of the machine falls on every function alike; the
+    best of `repeat` is the run least disturbed.
+    """
+    for function in functions:
         function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    best = [float("inf")] * len(functions)
+    for _ in range(repeat):
+        for k, function in enumerate(functions):
+            start = time.perf_counter()
+            function()
+            best[k] = min(best[k], time.perf_counter() - start)
+    return best
 
 
-def fastest_products(X, W, dscores):
-    """Time of X @ W plus the faster orientation of the gradient's product."""
-    forward = best_time(lambda: X @ W)
-    backward = min(best_time(lambda: X.T @ dscores), best_time(lambda: dscores.T @ X))
-    return forward + backward
+def product_pairs(X, W, dscores):
+    """The two products a loss cannot avoid, in each pair of orientations.
+
+    Forward ``X @ W`` or ``(W.T @ X.T).T``; backward ``X.T @ dscores`` or
+    ``dscores.T @ X``. Each pair runs as one function, so the floor is the
+    best time of one whole pair, not a sum of separately best halves.
+    """
+    forwards = (lambda: X @ W, lambda: (W.T @ X.T).T)
+    backwards = (lambda: X.T @ dscores, lambda: dscores.T @ X)
+    return [lambda f=f, b=b: (f(), b()) for f in forwards for b in backwards]
+
+
+def repeats_for(function, seconds=1.0):
+    """Enough repeats of `function` to spend about `seconds` on it (5 to 1000)."""
+    start = time.perf_counter()
+    function()
+    return int(np.clip(seconds / (time.perf_counter() - start), 5, 1000))
 
 
 def bench_losses(dtype):
-    """Vectorized losses against their matrix products and two passes over X."""
+    """Vectorized losses against their two matrix products and two passes over X."""
     rows = []
     rng = np.random.default_rng(0)
     for N in (500, 10_000):
@@ -68,10 +87,13 @@ def bench_losses(dtype):
         W = (0.001 * rng.standard_normal((D, C))).astype(dtype)
         y = rng.integers(0, C, size=N)
         dscores = rng.standard_normal((N, C)).astype(dtype)
-        floor = fastest_products(X, W, dscores)
-        two_passes = 2 * best_time(lambda: X.sum())
-        for name, loss in (("svm", svm_loss_vectorized), ("softmax", softmax_loss_vectorized)):
-            seconds = best_time(lambda: loss(W, X, y, 0.5))
+        losses = {"svm": svm_loss_vectorized, "softmax": softmax_loss_vectorized}
+        pairs = product_pairs(X, W, dscores)
+        times = best_times([*pairs, lambda: X.sum(),
+                            *(lambda f=f: f(W, X, y, 0.5) for f in losses.values())],
+                           repeats_for(pairs[0]))
+        floor, two_passes = min(times[:len(pairs)]), 2 * times[len(pairs)]
+        for name, seconds in zip(losses, times[len(pairs) + 1:]):
             rows.append({"what": f"{name}_loss_vectorized N={N} {np.dtype(dtype).name} / products",
                          "seconds": seconds, "floor_seconds": floor, "ratio": seconds / floor,
                          "at_most": 1.1, "ratio_to_two_passes_over_X": seconds / two_passes})
@@ -88,8 +110,8 @@ def bench_naive(dtype):
     rows = []
     for name, naive, vectorized in (("svm", svm_loss_naive, svm_loss_vectorized),
                                     ("softmax", softmax_loss_naive, softmax_loss_vectorized)):
-        slow = best_time(lambda: naive(W, X, y, 0.5), repeat=2)
-        fast = best_time(lambda: vectorized(W, X, y, 0.5))
+        slow, fast = best_times([lambda: naive(W, X, y, 0.5), lambda: vectorized(W, X, y, 0.5)],
+                                repeat=2)
         rows.append({"what": f"{name} loss naive / vectorized N={N}", "seconds": slow,
                      "floor_seconds": fast, "ratio": slow / fast})
     return rows
@@ -98,22 +120,42 @@ def bench_naive(dtype):
 def bench_training_iteration(dtype, num_train=49_000, batch_size=200, num_iters=1500):
     """One iteration of LinearSVM.train against its batch's matrix products.
 
-    Measured over a run of the notebooks' length, so the input checks that
-    train makes once per call weigh as much as they do there.
+    Measured over whole calls of train, so its once-per-call input checks
+    weigh as they do in the notebooks. Also reported: the iteration against
+    the products plus the gather of a random batch (``X[indices]``), the copy
+    no sampler that returns an array can avoid.
     """
     rng = np.random.default_rng(2)
     X = rng.standard_normal((num_train, D)).astype(dtype)
     y = rng.integers(0, C, size=num_train)
     classifier = LinearSVM(seed=0)
     classifier.train(X, y, num_iters=1, batch_size=batch_size)
-    seconds = best_time(lambda: classifier.train(X, y, learning_rate=1e-7, reg=0.5,
-                                                 num_iters=num_iters, batch_size=batch_size),
-                        repeat=2) / num_iters
-    batch = X[:batch_size]
-    floor = fastest_products(batch, classifier.W, rng.standard_normal((batch_size, C)).astype(dtype))
-    return [{"what": f"training iteration, batch {batch_size}, {np.dtype(dtype).name} / products",
-             "seconds": seconds, "floor_seconds": floor, "ratio": seconds / floor,
-             "at_most": 1.5}]
+    batch = X[rng.integers(0, num_train, size=batch_size)]
+    dscores = rng.standard_normal((batch_size, C)).astype(dtype)
+    pairs = product_pairs(batch, classifier.W, dscores)
+
+    def train():
+        classifier.train(X, y, learning_rate=1e-7, reg=0.5, num_iters=num_iters,
+                         batch_size=batch_size)
+
+    def gather_and_products():
+        for _ in range(num_iters):
+            indices = rng.integers(0, num_train, size=batch_size)
+            batch = X[indices]
+            batch @ classifier.W, dscores.T @ batch
+
+    def repeated(pair):
+        return lambda: [pair() for _ in range(num_iters)]
+
+    # Every figure is the mean over num_iters iterations: best of 5 such runs.
+    times = [t / num_iters for t in best_times(
+        [train, gather_and_products, *map(repeated, pairs)], repeat=5)]
+    seconds, gathered, floor = times[0], times[1], min(times[2:])
+    name = f"training iteration, batch {batch_size}, {np.dtype(dtype).name}"
+    return [{"what": f"{name} / products", "seconds": seconds, "floor_seconds": floor,
+             "ratio": seconds / floor, "at_most": 1.5},
+            {"what": f"{name} / (gather + products)", "seconds": seconds,
+             "floor_seconds": gathered, "ratio": seconds / gathered}]
 
 
 # Runs a command and prints the peak RSS (KiB) of its largest process, itself
