@@ -218,6 +218,10 @@ TRAIN_ERRORS = {
                  ["NaN or inf", "(30, 3)", "row 4", "column 1"]),
     "inf in X": (with_value(X30, (0, 2), -np.inf), Y30,
                  ["NaN or inf", "(30, 3)", "row 0", "column 2"]),
+    "inf and -inf in one row": (with_value(with_value(X30, (6, 0), np.inf), (6, 2), -np.inf),
+                                Y30, ["NaN or inf", "row 6", "column 0"]),
+    "NaN in float32 X": (with_value(X30.astype(np.float32), (29, 2), np.nan), Y30,
+                         ["NaN or inf", "row 29", "column 2"]),
     "X not numbers": (X30.astype(str), Y30, ["numbers", "<U"]),
     "empty": (X30[:0], Y30[:0], ["empty"]),
 }
@@ -280,6 +284,26 @@ def test_predict_rejects_bad_input(X, fragments):
     with pytest.raises(ValueError) as excinfo:
         trained().predict(X)
     assert_message(excinfo, *fragments)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_predict_accepts_huge_finite_values(dtype):
+    # Each row's sum overflows to inf although every entry is finite: the
+    # quick finiteness check must not mistake that for an inf in X.
+    huge = np.finfo(dtype).max / 2
+    X = np.full((4, 3), huge, dtype=dtype)
+    clf = LinearSVM(seed=0)
+    clf.W = np.array([[1e-30, 0], [0, 1e-30], [0, 0]], dtype=dtype)
+    assert list(clf.predict(X)) == [0, 0, 0, 0]
+    X[1, 1] *= 1.5
+    assert list(clf.predict(X)) == [0, 1, 0, 0]
+
+
+def test_integer_features_are_accepted():
+    X = np.array([[0, 255, 1], [255, 0, 1]], dtype=np.uint8)
+    clf = LinearSVM(seed=0)
+    clf.W = np.eye(3)[:, :2]
+    assert list(clf.predict(X)) == [1, 0]
 
 
 def test_base_class_has_no_loss():

@@ -166,13 +166,24 @@ def _check_features(X):
             f"Flatten images first, e.g. X.reshape(len(X), -1).")
     if X.dtype.kind not in "biuf":
         raise ValueError(f"X must hold numbers; got dtype {X.dtype}.")
-    # NaN propagates through min and max, and an inf is the min or the max:
-    # two passes over X and no temporary array as large as X.
-    if X.size and not (np.isfinite(X.min()) and np.isfinite(X.max())):
-        bad = np.argwhere(~np.isfinite(X))[0]
-        raise ValueError(
-            f"X (shape {X.shape}) contains NaN or inf, first at row {bad[0]}, "
-            f"column {bad[1]}. Check the preprocessing that produced it.")
+    if X.dtype.kind != "f" or _all_finite(X):
+        return
+    bad = np.argwhere(~np.isfinite(X))[0]
+    raise ValueError(
+        f"X (shape {X.shape}) contains NaN or inf, first at row {bad[0]}, "
+        f"column {bad[1]}. Check the preprocessing that produced it.")
+
+
+def _all_finite(X):
+    """True if the float array X (N, D) holds no NaN and no inf."""
+    # A NaN or an inf makes its row's sum NaN or inf, and a product with a
+    # vector of ones sums every row in one multithreaded pass over X, several
+    # times faster than np.isfinite(X).all(), min() or max(), and with no
+    # temporary as large as X. A sum can also overflow to inf when the
+    # entries are finite but huge: only then look at every entry.
+    with np.errstate(over="ignore", invalid="ignore"):  # inf - inf is expected here
+        row_sums = X @ np.ones(X.shape[1], dtype=X.dtype)
+    return bool(np.isfinite(row_sums).all()) or bool(np.isfinite(X).all())
 
 
 def _check_labels(X, y, num_classes):
