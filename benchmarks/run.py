@@ -8,11 +8,13 @@ Usage (from the kit's root)::
 
 Prints a table and writes the same figures as JSON to the path it prints
 (``benchmarks/results/``, not committed). Times are the best of several
-repeats (the least disturbed by the rest of the machine); ratios compare
-figures measured in the same run. Targets (issue 6):
+repeats (the least disturbed by the rest of the machine); a figure and its
+floor are measured interleaved, call by call. Targets (issue 6):
 
-- a vectorized loss at most 1.1x its two unavoidable matrix products;
-- one training iteration (batch 200) at most 1.5x that batch's products;
+- a vectorized loss at most 1.1x its two unavoidable matrix products, each
+  in the faster of its two orientations;
+- one training iteration (batch 200) at most 1.5x that batch's products (also
+  reported: the iteration against gathering the batch plus the products);
 - loading and preprocessing CIFAR-10 at most 3 s;
 - the SVM and softmax notebooks on CIFAR-10-sized data at most 45 s and 1 GB.
 """
