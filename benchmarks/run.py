@@ -2,7 +2,7 @@
 
 Usage (from the kit's root)::
 
-    python benchmarks/run.py                # everything (about 10 minutes)
+    python benchmarks/run.py                # everything (about 7 minutes)
     python benchmarks/run.py --quick        # without the notebooks on CIFAR-10-sized data
     python benchmarks/run.py --no-grading   # without the grader (it builds a release)
 
