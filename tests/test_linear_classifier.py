@@ -159,9 +159,7 @@ CAUGHT_BY = {
 
 @functools.lru_cache(maxsize=None)
 def independent_module():
-    root = sm.copy_package(sm.KIT_ROOT)
-    independent.apply_independent(root)
-    return sm.load_kit_module(root, sm.CLASSIFIER, tag="independent")
+    return independent.load_independent_module(sm.CLASSIFIER)
 
 
 @pytest.mark.parametrize("prop", CLASSIFIER_PROPERTIES.values(),

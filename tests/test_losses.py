@@ -302,10 +302,8 @@ CAUGHT_BY = {
 
 @functools.lru_cache(maxsize=None)
 def independent_modules():
-    root = sm.copy_package(sm.KIT_ROOT)
-    independent.apply_independent(root)
-    return {"svm": sm.load_kit_module(root, sm.SVM, tag="independent"),
-            "softmax": sm.load_kit_module(root, sm.SOFTMAX, tag="independent")}
+    return {"svm": independent.load_independent_module(sm.SVM),
+            "softmax": independent.load_independent_module(sm.SOFTMAX)}
 
 
 def loss_module(which, kind):

@@ -20,9 +20,11 @@ shown to accept any correct implementation, not just the reference's:
   otherwise; predict via ``W.T @ X.T``.
 
 API: ``SOLUTIONS``, ``independent_source(file, root=KIT_ROOT)`` -> str,
-``apply_independent(root)`` -> list of written paths.
+``apply_independent(root)`` -> list of written paths,
+``load_independent_module(file)`` -> the module ``file`` with this solution.
 """
 
+import functools
 import sys
 import textwrap
 from pathlib import Path
@@ -170,3 +172,24 @@ def apply_independent(root):
         path.write_text(independent_source(file, root), encoding="utf-8")
         written.append(path)
     return written
+
+
+@functools.lru_cache(maxsize=None)
+def _solved_kit():
+    """One copy of the kit's package, with this solution written in (made once)."""
+    import student_mistakes as sm  # its package-copy helpers; tests/ is on sys.path
+
+    root = sm.copy_package(KIT_ROOT)
+    apply_independent(root)
+    return root
+
+
+def load_independent_module(file):
+    """Import student file ``file`` (e.g. ``student_mistakes.SVM``) with this solution.
+
+    The module comes from a copy of the package under a new name, so the real
+    ``assignment`` is left alone; each call imports it afresh.
+    """
+    import student_mistakes as sm
+
+    return sm.load_kit_module(_solved_kit(), file, tag="independent")
