@@ -120,6 +120,16 @@ def test_zip_limits(tmp_path, monkeypatch):
         read_submission(path, fx.STUDENT_FILES)
 
 
+def test_folder_student_file_over_the_cap_is_refused(good, monkeypatch):
+    from instructor.grading import submission
+    calc = good / "assignment" / "calc.py"
+    monkeypatch.setattr(submission, "MAX_FILE_BYTES", calc.stat().st_size)
+    read_submission(good, fx.STUDENT_FILES)  # exactly at the cap: read
+    calc.write_text(calc.read_text() + "#")
+    with pytest.raises(InvalidSubmission, match="calc.py is larger than"):
+        read_submission(good, fx.STUDENT_FILES)
+
+
 def test_folder_with_a_linked_student_file_is_refused(good):
     calc = good / "assignment" / "calc.py"
     calc.unlink()

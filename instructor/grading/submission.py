@@ -158,7 +158,20 @@ def _check_relative(name):
     return posixpath.normpath(name)
 
 
-class _ZipEntries:
+class _Entries:
+    """The files of a submission: ``names()``, ``read(name, cap)``; a context manager."""
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class _ZipEntries(_Entries):
     def __init__(self, path):
         try:
             self.zip = zipfile.ZipFile(path)
@@ -191,21 +204,15 @@ class _ZipEntries:
             raise _too_large(name, cap)
         try:
             with self.zip.open(info) as f:
-                data = f.read(cap + 1)   # the declared size may lie
+                return _read_capped(f, name, cap)   # the declared size may lie
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
             raise InvalidSubmission(f"Cannot read {name} from the zip: {error}")
-        if len(data) > cap:
-            raise _too_large(name, cap)
-        return data
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
+    def close(self):
         self.zip.close()
 
 
-class _DirEntries:
+class _DirEntries(_Entries):
     def __init__(self, root):
         self.root = Path(os.path.realpath(root))
         self.files = {}
@@ -233,16 +240,15 @@ class _DirEntries:
         with os.fdopen(fd, "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 raise InvalidSubmission(f"{name} is not a regular file.")
-            data = f.read(cap + 1)
-        if len(data) > cap:
-            raise _too_large(name, cap)
-        return data
+            return _read_capped(f, name, cap)
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        pass
+def _read_capped(f, name, cap):
+    """Read the open file f, refusing it when it holds more than `cap` bytes."""
+    data = f.read(cap + 1)
+    if len(data) > cap:
+        raise _too_large(name, cap)
+    return data
 
 
 def _too_large(name, cap):
