@@ -35,6 +35,7 @@ if "nbformat" not in sys.modules:
     # builds a grammar for seconds at import; nbformat never needs it here.
     sys.modules.setdefault("rfc3987_syntax", None)
 
+from .atomic import write_atomic  # noqa: E402
 from .grading import feedback, results, sandbox as sandboxes  # noqa: E402
 from .grading.bundle import BundleError, load_bundle  # noqa: E402
 from .grading.results import CheckResult  # noqa: E402
@@ -276,8 +277,8 @@ def main(argv=None):
                     "feedback.md": text,
                     "result.json": json.dumps(record, indent=2) + "\n"})
                 records[name] = record
-                results.write_atomic(out / "gradebook.csv",
-                                     results.gradebook_text(records.values(), check_ids))
+                write_atomic(out / "gradebook.csv",
+                             results.gradebook_text(records.values(), check_ids))
                 done += 1
                 print(f"[{done}/{len(todo)}] {name}: {record['status']} "
                       f"{record['score']}/{record['max_score']} in {record['seconds']:.1f}s",
@@ -290,7 +291,7 @@ def main(argv=None):
               f"grade the rest", file=sys.stderr, flush=True)
         return 130
     pool.shutdown(wait=True)
-    results.write_atomic(out / "gradebook.csv", results.gradebook_text(records.values(), check_ids))
+    write_atomic(out / "gradebook.csv", results.gradebook_text(records.values(), check_ids))
     _summary(records, [name for _, name in todo])
     return 1 if any(records[n]["status"] == "grader-error" for _, n in todo) else 0
 

@@ -13,10 +13,11 @@ cells (:func:`checks_only`) grades exactly like the whole notebook, in seconds.
 import copy
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
+
+from .atomic import write_atomic
 
 CHECK_TAG = "nbval-check-output"
 HIDDEN_TAG = "hidden"
@@ -30,15 +31,8 @@ def read(path):
 
 def write(nb, path):
     """Write a notebook atomically: readers never see a half-written file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            nbformat.write(nb, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = nbformat.writes(nb)
+    write_atomic(path, text if text.endswith("\n") else text + "\n")  # as nbformat.write
 
 
 def tags(cell):

@@ -5,6 +5,6 @@
 - :mod:`.workspace`: lay those files over the pristine bundle in a fresh folder.
 - :mod:`.sandbox`: run nbval there, isolated and limited; kill what is left.
 - :mod:`.launcher`, :mod:`.nbval_plugin`: copied into the workspace; they run inside it.
-- :mod:`.results`: checks, status, ``result.json``, ``gradebook.csv`` (written atomically).
+- :mod:`.results`: checks, status, ``result.json``, the text of ``gradebook.csv``.
 - :mod:`.feedback`: ``feedback.md`` for the student, hints, written answers.
 """

@@ -204,18 +204,6 @@ def evaluate(bundle, items, timed_out=False, harness_returncode=0, harness_outpu
 # --------------------------------------------------------------------------
 # Writing
 
-def write_atomic(path, text):
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def result_record(name, status, checks, max_score, **extra):
     record = {
         "submission": name,
