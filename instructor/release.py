@@ -35,7 +35,6 @@ import copy
 import datetime as _dt
 import hashlib
 import json
-import os
 import platform
 import re
 import shutil
@@ -46,6 +45,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import notebooks as nbs
+from .atomic import replace_dir
 from .regions import BEGIN, END, RegionError, find_regions, replace_regions
 
 MARKER_FILE = ".release-manifest"
@@ -698,23 +698,6 @@ def _check_out(out, source):
     return out
 
 
-def swap_in(built, out):
-    """Replace out by built with renames; out is the old or the new one, never a mix."""
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f"{out.name}.old-", dir=out.parent))
-        old.rmdir()
-        os.rename(out, old)
-    try:
-        os.rename(built, out)
-    except BaseException:
-        if old is not None:
-            os.rename(old, out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def release(source, out, mode="full", timeout=600, log=None):
     """Check the source, then build OUT/student and OUT/autograder.
 
@@ -759,7 +742,7 @@ def release(source, out, mode="full", timeout=600, log=None):
             "format": "linear-classifiers-release/1", "created": manifest["created"],
             "source": revision, "contents": ["student", "autograder"]})
         building.chmod(0o755)  # mkdtemp makes it private
-        swap_in(building, out)
+        replace_dir(building, out)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise

@@ -20,6 +20,8 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..atomic import replace_dir
+
 STATUSES = ("ok", "timeout", "memory", "crashed", "invalid-submission", "grader-error")
 REASON_CAP = 300
 DIFF_CAP = 6000
@@ -227,15 +229,7 @@ def publish(results_dir, name, files):
         for filename, text in files.items():
             (staging / filename).write_text(text, encoding="utf-8", newline="\n")
         os.chmod(staging, 0o755)
-        target = results_dir / name
-        old = None
-        if target.exists():
-            old = Path(tempfile.mkdtemp(dir=results_dir, prefix=f".old-{name}-"))
-            os.rmdir(old)
-            os.replace(target, old)
-        os.replace(staging, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_dir(staging, results_dir / name)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
