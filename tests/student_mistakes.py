@@ -19,6 +19,9 @@ API
 ``copy_package(root, dest=None, package="assignment")``  that copy
 ``load_kit_module(root, file, package="assignment", tag="kit")``  import a
                                           module of the package copy at ``root``
+``failed_properties(module, properties)``  which properties a module violates
+``assert_caught_exactly(name, properties, caught_by)``  the mistake fails exactly
+                                          the properties its table lists
 """
 
 import atexit
@@ -248,6 +251,13 @@ def load_kit_module(root, file, package="assignment", tag="kit"):
     spec.loader.exec_module(module)
     parts = Path(file).with_suffix("").relative_to(package).parts
     return importlib.import_module(".".join((alias, *parts)))
+
+
+def assert_caught_exactly(name, properties, caught_by):
+    """Assert that mistake ``name`` fails exactly the properties ``caught_by[name]``."""
+    failed = failed_properties(load_mutated_module(name), properties)
+    assert failed, f"no check catches {name}: {MISTAKES[name].description}"
+    assert failed == caught_by[name]
 
 
 def failed_properties(module, properties):
