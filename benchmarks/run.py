@@ -206,9 +206,8 @@ def bench_loading(datasets_dir):
 RUN_ALL_SCRIPT = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
-import nbformat
-from instructor.notebooks import execute
-notebook = nbformat.read(sys.argv[2], as_version=4)
+from instructor.notebooks import execute, read
+notebook = read(sys.argv[2])
 start = time.perf_counter()
 execute(notebook, cwd=sys.argv[3])
 print(time.perf_counter() - start)
