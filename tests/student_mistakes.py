@@ -75,8 +75,8 @@ MISTAKES = {
     ], "svm_loss_vectorized: the gradient is a sum over the examples, not a mean (missing 1/N)."),
     "svm_half_reg": Mistake(SVM, [
         ("    dW += 2 * reg * W\n", "    dW += reg * W\n"),
-        ("loss = margins.sum() / num_train + reg * np.sum(W * W)",
-         "loss = margins.sum() / num_train + 0.5 * reg * np.sum(W * W)"),
+        ("loss = margins.sum() / num_train + reg * np.vdot(W, W)",
+         "loss = margins.sum() / num_train + 0.5 * reg * np.vdot(W, W)"),
         ("dW = (dscores.T @ X).T + 2 * reg * W", "dW = (dscores.T @ X).T + reg * W"),
     ], "SVM: the 0.5 * reg convention (loss 0.5 * reg * sum(W**2), gradient reg * W); "
        "this kit's loss is reg * sum(W**2), whose gradient is 2 * reg * W."),
@@ -112,8 +112,7 @@ MISTAKES = {
         ("loss /= num_train\n    loss += reg * np.sum(W * W)",
          "loss /= num_train\n    loss += 0.5 * reg * np.sum(W * W)"),
         ("    dW += 2 * reg * W\n", "    dW += reg * W\n"),
-        ("/ num_train\n    loss += reg * np.sum(W * W)",
-         "/ num_train\n    loss += 0.5 * reg * np.sum(W * W)"),
+        ("    loss += reg * np.vdot(W, W)", "    loss += 0.5 * reg * np.vdot(W, W)"),
         ("dW = (dscores.T @ X).T + 2 * reg * W", "dW = (dscores.T @ X).T + reg * W"),
     ], "softmax: the 0.5 * reg convention (loss 0.5 * reg * sum(W**2), gradient reg * W); "
        "this kit's loss is reg * sum(W**2), whose gradient is 2 * reg * W."),

@@ -94,11 +94,14 @@ def svm_loss_vectorized(W, X, y, reg):
     # Compute all scores at once, pick out each row's correct-class score,
     # and form the matrix of margins. Keep the margins: the gradient needs them.
     ### BEGIN SOLUTION
-    scores = X @ W                                     # (N, C)
+    # Column-major scores: numpy sums across the C = 10 entries of each row
+    # faster when each column is contiguous, and so does the last product.
+    scores = np.asfortranarray(X @ W)                  # (N, C)
     correct_class_scores = scores[rows, y][:, np.newaxis]  # (N, 1)
     margins = np.maximum(0, scores - correct_class_scores + 1)
     margins[rows, y] = 0  # the sum runs over j != y_i only
-    loss = margins.sum() / num_train + reg * np.sum(W * W)
+    # np.vdot(W, W) is sum(W**2) as one dot product, with no (D, C) temporary.
+    loss = margins.sum() / num_train + reg * np.vdot(W, W)
     ### END SOLUTION
 
     # TODO: Compute the gradient without any loop. Hint: first build the
