@@ -157,7 +157,10 @@ def bench_training_iteration(dtype, num_train=49_000, batch_size=200, num_iters=
     return [{"what": f"{name} / products", "seconds": seconds, "floor_seconds": floor,
              "ratio": seconds / floor, "at_most": 1.5},
             {"what": f"{name} / (gather + products)", "seconds": seconds,
-             "floor_seconds": gathered, "ratio": seconds / gathered}]
+             "floor_seconds": gathered, "ratio": seconds / gathered},
+            # The least any sampler that copies its batch could reach.
+            {"what": "gather of a random batch + its products / products", "seconds": gathered,
+             "floor_seconds": floor, "ratio": gathered / floor}]
 
 
 # Runs a command and prints the peak RSS (KiB) of its largest process, itself
