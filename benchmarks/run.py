@@ -159,8 +159,8 @@ def bench_training_iteration(dtype, num_train=49_000, batch_size=200, num_iters=
             {"what": f"{name} / (gather + products)", "seconds": seconds,
              "floor_seconds": gathered, "ratio": seconds / gathered},
             # The least any sampler that copies its batch could reach.
-            {"what": "gather of a random batch + its products / products", "seconds": gathered,
-             "floor_seconds": floor, "ratio": gathered / floor}]
+            {"what": f"gather + products / products, batch {batch_size}, {np.dtype(dtype).name}",
+             "seconds": gathered, "floor_seconds": floor, "ratio": gathered / floor}]
 
 
 # Runs a command and prints the peak RSS (KiB) of its largest process, itself

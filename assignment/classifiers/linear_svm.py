@@ -95,7 +95,8 @@ def svm_loss_vectorized(W, X, y, reg):
     # and form the matrix of margins. Keep the margins: the gradient needs them.
     ### BEGIN SOLUTION
     # Column-major scores: numpy sums across the C = 10 entries of each row
-    # faster when each column is contiguous, and so does the last product.
+    # faster when each column is contiguous, and dscores, which inherits this
+    # layout, makes dscores.T @ X below a product of two row-major arrays.
     scores = np.asfortranarray(X @ W)                  # (N, C)
     correct_class_scores = scores[rows, y][:, np.newaxis]  # (N, 1)
     margins = np.maximum(0, scores - correct_class_scores + 1)
