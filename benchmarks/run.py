@@ -125,8 +125,8 @@ def bench_training_iteration(dtype, num_train=49_000, batch_size=200, num_iters=
     """One iteration of LinearSVM.train against its batch's matrix products.
 
     Measured over whole calls of train, so its once-per-call input checks
-    weigh as they do in the notebooks. The floor is the products of one batch
-    called again and again, so that batch sits in the caches. Also reported,
+    weigh as they do in the notebooks. The floor is the products of one batch,
+    run again and again, so that batch sits in the caches. Also reported,
     to show where the rest goes:
 
     - the iteration against the gather of a random batch (``X[indices]``) plus
