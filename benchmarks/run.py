@@ -144,36 +144,39 @@ def bench_training_iteration(dtype, num_train=49_000, batch_size=200, num_iters=
     y = rng.integers(0, C, size=num_train)
     classifier = LinearSVM(seed=0)
     classifier.train(X, y, num_iters=1, batch_size=batch_size)
-    batch = X[rng.integers(0, num_train, size=batch_size)]
+    learning_rate, reg = 1e-7, 0.5
+
+    def random_indices():
+        return rng.integers(0, num_train, size=batch_size)
+
+    def random_block():
+        start = rng.integers(0, num_train - batch_size + 1)
+        return slice(start, start + batch_size)
+
     dscores = rng.standard_normal((batch_size, C)).astype(dtype)
-    pairs = product_pairs(batch, classifier.W, dscores)
+    pairs = product_pairs(X[random_indices()], classifier.W, dscores)
 
     def train():
-        classifier.train(X, y, learning_rate=1e-7, reg=0.5, num_iters=num_iters,
+        classifier.train(X, y, learning_rate=learning_rate, reg=reg, num_iters=num_iters,
                          batch_size=batch_size)
 
-    def gather_and_products():
-        for _ in range(num_iters):
-            indices = rng.integers(0, num_train, size=batch_size)
-            batch = X[indices]
-            batch @ classifier.W, dscores.T @ batch
+    def products_of_batches(draw_batch):
+        def run():
+            for _ in range(num_iters):
+                batch = draw_batch()
+                batch @ classifier.W, dscores.T @ batch
+        return run
 
-    def block_copy_and_products():
-        for start in rng.integers(0, num_train - batch_size, size=num_iters):
-            batch = X[start:start + batch_size].copy()
-            batch @ classifier.W, dscores.T @ batch
-
-    def block_view_products():
-        for start in rng.integers(0, num_train - batch_size, size=num_iters):
-            batch = X[start:start + batch_size]
-            batch @ classifier.W, dscores.T @ batch
+    gather_and_products = products_of_batches(lambda: X[random_indices()])
+    block_copy_and_products = products_of_batches(lambda: X[random_block()].copy())
+    block_view_products = products_of_batches(lambda: X[random_block()])
 
     def block_view_iterations():
         W = classifier.W.copy()
-        for start in rng.integers(0, num_train - batch_size, size=num_iters):
-            rows = slice(start, start + batch_size)
-            _, grad = svm_loss_vectorized(W, X[rows], y[rows], 0.5)
-            W -= 1e-7 * grad
+        for _ in range(num_iters):
+            rows = random_block()
+            _, grad = svm_loss_vectorized(W, X[rows], y[rows], reg)
+            W -= learning_rate * grad
 
     def repeated(pair):
         return lambda: [pair() for _ in range(num_iters)]
@@ -184,24 +187,20 @@ def bench_training_iteration(dtype, num_train=49_000, batch_size=200, num_iters=
          block_view_iterations, *map(repeated, pairs)], repeat=5)]
     seconds, gathered, block_copied, block_viewed, view_iteration = times[:5]
     floor = min(times[5:])
-    name = f"training iteration, batch {batch_size}, {np.dtype(dtype).name}"
-    return [{"what": f"{name} / products", "seconds": seconds, "floor_seconds": floor,
-             "ratio": seconds / floor, "at_most": 1.5},
-            {"what": f"{name} / (gather + products)", "seconds": seconds,
-             "floor_seconds": gathered, "ratio": seconds / gathered},
+    label = f"batch {batch_size}, {np.dtype(dtype).name}"
+
+    def ratio_row(what, seconds, floor_seconds, **target):
+        return {"what": f"{what}, {label}", "seconds": seconds,
+                "floor_seconds": floor_seconds, "ratio": seconds / floor_seconds, **target}
+
+    return [ratio_row("training iteration / products", seconds, floor, at_most=1.5),
+            ratio_row("training iteration / (gather + products)", seconds, gathered),
             # The least any sampler that copies its batch could reach.
-            {"what": f"gather + products / products, batch {batch_size}, {np.dtype(dtype).name}",
-             "seconds": gathered, "floor_seconds": floor, "ratio": gathered / floor},
-            {"what": f"gather + products / (block copy + products), batch {batch_size}",
-             "seconds": gathered, "floor_seconds": block_copied,
-             "ratio": gathered / block_copied},
+            ratio_row("gather + products / products", gathered, floor),
+            ratio_row("gather + products / (block copy + products)", gathered, block_copied),
             # The least any sampler could reach: no copy, but rows fresh from memory.
-            {"what": f"products of a block view / products, batch {batch_size}, "
-                     f"{np.dtype(dtype).name}",
-             "seconds": block_viewed, "floor_seconds": floor, "ratio": block_viewed / floor},
-            {"what": f"iteration sampling a block view / products, batch {batch_size}, "
-                     f"{np.dtype(dtype).name}",
-             "seconds": view_iteration, "floor_seconds": floor, "ratio": view_iteration / floor}]
+            ratio_row("products of a block view / products", block_viewed, floor),
+            ratio_row("iteration sampling a block view / products", view_iteration, floor)]
 
 
 # Runs a command and prints the peak RSS (KiB) of its largest process, itself
