@@ -48,17 +48,20 @@ D, C = 3073, 10
 def best_times(functions, repeat):
     """Shortest wall time of each function (seconds), measured side by side.
 
-    The calls are interleaved (f, g, h, f, g, h, ...) after one warm-up call
-    each, so a slow spell of the machine falls on every function alike; the
-    best of `repeat` is the run least disturbed.
+    The calls are interleaved (f, g, h, g, h, f, h, f, g, ...) after one
+    warm-up call each, so a slow spell of the machine falls on every function
+    alike, and the order rotates from round to round, so no function always
+    follows the same one (a call runs slower after some others, see
+    bench_losses). The best of `repeat` is the run least disturbed.
     """
     for function in functions:
         function()
     best = [float("inf")] * len(functions)
-    for _ in range(repeat):
-        for k, function in enumerate(functions):
+    for round_ in range(repeat):
+        for offset in range(len(functions)):
+            k = (round_ + offset) % len(functions)
             start = time.perf_counter()
-            function()
+            functions[k]()
             best[k] = min(best[k], time.perf_counter() - start)
     return best
 
@@ -93,11 +96,16 @@ def bench_losses(dtype):
         dscores = rng.standard_normal((N, C)).astype(dtype)
         losses = {"svm": svm_loss_vectorized, "softmax": softmax_loss_vectorized}
         pairs = product_pairs(X, W, dscores)
-        times = best_times([*pairs, lambda: X.sum(),
-                            *(lambda f=f: f(W, X, y, 0.5) for f in losses.values())],
-                           repeats_for(pairs[0]))
-        floor, two_passes = min(times[:len(pairs)]), 2 * times[len(pairs)]
-        for name, seconds in zip(losses, times[len(pairs) + 1:]):
+        repeat = repeats_for(pairs[0])
+        times = best_times([*pairs, *(lambda f=f: f(W, X, y, 0.5) for f in losses.values())],
+                           repeat)
+        floor = min(times[:len(pairs)])
+        # Timed apart: on this machine a BLAS call right after X.sum(), or after
+        # any pause of a few milliseconds in BLAS work (a sleep does the same),
+        # ran 5 to 15% slower, most likely while OpenBLAS's idle threads wake
+        # (the effect shrinks with one thread). No product of the floor pays that.
+        two_passes = 2 * best_times([X.sum], repeat)[0]
+        for name, seconds in zip(losses, times[len(pairs):]):
             rows.append({"what": f"{name}_loss_vectorized N={N} {np.dtype(dtype).name} / products",
                          "seconds": seconds, "floor_seconds": floor, "ratio": seconds / floor,
                          "at_most": 1.1, "ratio_to_two_passes_over_X": seconds / two_passes})
