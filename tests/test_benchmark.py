@@ -3,8 +3,8 @@
 The benchmark itself takes minutes and its figures depend on the machine, so
 it is never run here. What is tested is what its figures rest on: the floors
 compute the products a loss needs, the side-by-side timer interleaves its
-calls in a rotating order and keeps each function's best time, and the table says "met" only when
-a target is met.
+calls in a rotating order and keeps each function's best time, and the table
+says "met" only when a target is met.
 """
 
 import time
