@@ -1,19 +1,22 @@
 """``python -m instructor grade``: batch grading of untrusted submissions with nbval.
 
     python -m instructor grade SUBMISSION... --autograder OUT/autograder --out RESULTS
-        [--jobs N] [--force] [--timeout S] [--cell-timeout S] [--memory-mb MB]
-        [--sandbox auto|bubblewrap|unshare|none] [--full-notebooks] [--show-hidden-diffs]
+        [--jobs N] [--force] [--insecure-no-sandbox] [limits: see --help]
 
-Each submission (a folder or a ``.zip``) is read safely, only its student files
-are laid over the pristine bundle in a fresh workspace, and the public and
-hidden checks run with nbval in a sandbox (:mod:`instructor.grading.sandbox`).
-Results: ``RESULTS/gradebook.csv`` (every submission graded into RESULTS with
-this bundle, by this run or an earlier one) and ``RESULTS/<name>/{result.json,feedback.md}``,
-each written atomically; a submission already graded with the same bundle is
-skipped unless ``--force``. The parts live in :mod:`instructor.grading`.
+Each submission (a folder or a ``.zip``) is read safely and only its student
+files are kept. The check notebooks run under nbval in a *trusted* kernel
+that imports only instructor code and the bundle's provided files; the
+student's files are imported only in a sandboxed worker, which the kernel
+reaches through stand-ins, and only plain values cross between them
+(:mod:`instructor.grading.kernel`). Results: ``RESULTS/gradebook.csv`` (every
+submission graded into RESULTS with this bundle) and
+``RESULTS/<name>/{result.json,feedback.md}``, each written atomically; a
+submission whose content was already graded with the same bundle is skipped
+unless ``--force``. The parts live in :mod:`instructor.grading`.
 """
 
 import argparse
+import dataclasses
 import datetime as _dt
 import json
 import os
@@ -27,7 +30,6 @@ import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 
 if "nbformat" not in sys.modules:
@@ -36,201 +38,210 @@ if "nbformat" not in sys.modules:
     sys.modules.setdefault("rfc3987_syntax", None)
 
 from .atomic import write_atomic  # noqa: E402
-from .grading import feedback, results, sandbox as sandboxes  # noqa: E402
+from .grading import cgroup, feedback, harness, limits as limits_module, results  # noqa: E402
+from .grading import sandbox  # noqa: E402
 from .grading.bundle import BundleError, load_bundle  # noqa: E402
 from .grading.results import CheckResult  # noqa: E402
-from .grading.submission import InvalidSubmission, read_submission, submission_name  # noqa: E402
+from .grading.submission import (InvalidSubmission, content_digest, read_submission,  # noqa: E402
+                                 submission_name)
 from .grading.workspace import KERNEL_NAME, build_workspace  # noqa: E402
 
-THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-               "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+UID_BASE = 100_000
 
 
-@dataclass
-class Options:
-    timeout: float = 600.0
-    cell_timeout: float = 60.0
-    memory_mb: int = 2048
-    file_mb: int = 16
-    processes: int = 64
-    open_files: int = 256
-    scratch_mb: int = 64
-    show_hidden_diffs: bool = False
-
-
-def kernel_limits(options, uid):
-    limits = {
-        "RLIMIT_AS": options.memory_mb * 2**20,
-        "RLIMIT_CPU": int(options.timeout) + 5,
-        "RLIMIT_FSIZE": options.file_mb * 2**20,
-        "RLIMIT_NOFILE": options.open_files,
-        "RLIMIT_CORE": 0,
-    }
-    if uid is not None:
-        # Counted per uid: it only means something when the kernel has its own.
-        limits["RLIMIT_NPROC"] = options.processes
-    return limits
-
-
-def harness_limits(options):
+def harness_limits(limits):
     hard_files = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     files = 4096 if hard_files == resource.RLIM_INFINITY else min(4096, hard_files)
-    return {"RLIMIT_CORE": 0, "RLIMIT_FSIZE": 256 * 2**20, "RLIMIT_NOFILE": files,
-            "RLIMIT_AS": max(6 * 2**30, (options.memory_mb + 2048) * 2**20),
-            "RLIMIT_CPU": int(options.timeout) + 60}
+    return {"RLIMIT_CORE": 0, "RLIMIT_FSIZE": 1 << 30, "RLIMIT_NOFILE": files}
 
 
-def _environments(inside):
+def harness_environment(workspace):
     bindir = os.path.dirname(sys.executable)
-    common = {"PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-              "LC_ALL": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
-              "JUPYTER_PLATFORM_DIRS": "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
-              **{name: "1" for name in THREAD_VARS}}
-    g, s = f"{inside}/grader", f"{inside}/scratch"
-    harness = dict(common, HOME=f"{g}/home", PYTHONPATH=g, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
-                   JUPYTER_PATH=f"{g}/share", JUPYTER_DATA_DIR=f"{g}/share",
-                   JUPYTER_RUNTIME_DIR=f"{g}/runtime", JUPYTER_CONFIG_DIR=f"{g}/home/jupyter",
-                   IPYTHONDIR=f"{g}/home/ipython", GRADER_ITEMS=f"{g}/items.jsonl",
-                   TMPDIR=f"{g}/home")
-    kernel = dict(common, HOME=f"{s}/home", TMPDIR=f"{s}/tmp", MPLCONFIGDIR=f"{s}/mpl",
-                  IPYTHONDIR=f"{s}/ipython", JUPYTER_CONFIG_DIR=f"{s}/jupyter",
-                  JUPYTER_DATA_DIR=f"{s}/jupyter", JUPYTER_RUNTIME_DIR=f"{s}/runtime",
-                  USER="student", LOGNAME="student")
-    return harness, kernel
+    g = workspace.grader
+    return {"PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
+            "JUPYTER_PLATFORM_DIRS": "1", "MPLBACKEND": "Agg", "HOME": str(g / "home"),
+            "PYTHONPATH": str(g), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            "JUPYTER_PATH": str(g / "share"), "JUPYTER_DATA_DIR": str(g / "share"),
+            "JUPYTER_RUNTIME_DIR": str(g / "runtime"),
+            "JUPYTER_CONFIG_DIR": str(g / "home" / "jupyter"),
+            "IPYTHONDIR": str(g / "ipython"), "GRADER_ITEMS": str(workspace.items),
+            "TMPDIR": str(g / "home"),
+            **{name: "1" for name in sandbox.THREAD_VARIABLES}}
 
 
-def harness_argv(inside, bundle, options):
-    return [sys.executable, "-m", "pytest", "-c", f"{inside}/grader/pytest.ini",
-            "--rootdir", f"{inside}/kit", "-p", "nbval_plugin", "-p", "nbval.plugin",
+def harness_argv(workspace, bundle, limits):
+    return [sys.executable, "-m", "pytest", "-c", str(workspace.grader / "pytest.ini"),
+            "--rootdir", str(workspace.kit), "-p", "nbval_plugin", "-p", "nbval.plugin",
             "-p", "no:cacheprovider", "-o", "addopts=", "-q", "--color=no", "--no-header",
             "--nbval-lax", "--nbval-kernel-name", KERNEL_NAME,
-            f"--nbval-cell-timeout={options.cell_timeout:g}",
+            f"--nbval-cell-timeout={limits.cell_timeout:g}",
             "--nbval-kernel-startup-timeout=60",
             *[f"notebooks/{name}" for name in bundle.notebooks]]
 
 
-def grade_one(path, name, bundle, box, options, uid=None):
-    """Grade one submission; return its result record and feedback text. Never raises."""
+def enforcement(isolation, limits, group):
+    """Which limits hold for a submission, and what holds them (for result.json)."""
+    per_process = f"each process: {limits.memory_mb} MB of address space (RLIMIT_AS)"
+    holds = group.holds if group is not None else {"memory": None, "cpu": None, "tasks": None}
+    return {
+        "memory": (f"{holds['memory']}, all processes together; " + per_process)
+        if holds["memory"] else per_process + " only: no cgroup could be made here",
+        "cpu": f"{holds['cpu']} ({limits.cpus:g} cores)" if holds["cpu"]
+        else "not limited: no cgroup could be made here",
+        "processes": (f"RLIMIT_NPROC {limits.processes} for the sandbox's own processes"
+                      + (f"; {holds['tasks']}" if holds["tasks"] else ""))
+        if isolation.secure else (f"{holds['tasks']}" if holds["tasks"]
+                                  else "not limited: no sandbox and no cgroup"),
+        "time": f"{limits.call_timeout:g} s a call, {limits.cell_timeout:g} s a cell, "
+                f"{limits.timeout:g} s the submission",
+        "files": f"{limits.file_mb} MB a file, {limits.scratch_mb} MB of scratch"
+        if isolation.secure else f"{limits.file_mb} MB a file",
+        "network": "none (a network namespace of its own)" if isolation.secure else "reachable",
+        "sees": "the Python installation, the provided package and the student's own files "
+                "(read-only), a scratch folder" if isolation.secure
+        else "everything the grader's user can read",
+    }
+
+
+def grade_one(path, name, submission, bundle, isolation, limits, uid=None):
+    """Grade one submission; return its result record and feedback text. Never raises.
+
+    ``submission`` is the read submission, or the :class:`InvalidSubmission`
+    raised when reading it.
+    """
     start = time.monotonic()
-    extra = {"sandbox": box.name, "sandbox_warning": box.warning, "bundle": bundle.fingerprint,
+    extra = {"bundle": bundle.fingerprint,
+             "isolation": {"name": isolation.name, "secure": isolation.secure,
+                           "warning": isolation.warning},
              "graded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-             "source": str(path), "limits": {"timeout_s": options.timeout,
-                                             "cell_timeout_s": options.cell_timeout,
-                                             "memory_mb": options.memory_mb,
-                                             "file_mb": options.file_mb,
-                                             "scratch_mb": options.scratch_mb if box.name == "bubblewrap" else None,
-                                             "processes": options.processes if uid is not None else None,
-                                             "open_files": options.open_files}}
-    answers = {}
-    workdir = None
+             "source": str(path), "limits": dataclasses.asdict(limits)}
+    answers, workdir, group = {}, None, None
     try:
-        try:
-            submission = read_submission(path, bundle.student_files, bundle.provided_files())
-        except InvalidSubmission as error:
+        if isinstance(submission, InvalidSubmission):
             checks = [CheckResult(c.id, c.points, c.hidden, c.notebook, False,
-                                  "not graded: the submission is invalid") for c in bundle.checks]
-            status, notes = "invalid-submission", [f"Invalid submission: {error}"]
+                                  "not graded: the submission is invalid", kind="not-run")
+                      for c in bundle.checks]
+            status, notes = "invalid-submission", [f"Invalid submission: {submission}"]
         else:
-            answers = feedback.written_answers(submission.notebooks, bundle.released_markdown())
-            extra["written_answers"] = answers      # for manual grading, capped per answer
+            extra["content"] = content_digest(submission)
+            answers = feedback.written_answers(submission.notebooks, bundle.released_markdown(),
+                                               limits.answer_chars, limits.answers_kb * 1000)
+            extra["written_answers"] = answers      # for manual grading, capped
             extra["missing_files"] = submission.missing
             extra["changed_provided_files"] = submission.changed_provided[:200]
             extra["extra_files"] = submission.extra[:200]
-            workdir = Path(tempfile.mkdtemp(prefix=f"grade-{name}-"))
-            os.chmod(workdir, 0o711)
-            workspace = workdir / "w"
-            inside = box.inside(workspace)
-            harness_env, kernel_env = _environments(inside)
-            build_workspace(workspace, bundle, submission, inside, uid,
-                            kernel_limits(options, uid), kernel_env)
-            argv = box.wrap(harness_argv(inside, bundle, options), workspace,
-                            scratch_bytes=options.scratch_mb * 2**20)
-            run = sandboxes.run(argv, harness_env, workspace / "kit", options.timeout,
-                                harness_limits(options), uid=uid)
-            items = results.read_items(workspace / "grader" / "items.jsonl")
+            group = cgroup.create(limits.memory_mb << 20, limits.cpus, limits.processes + 8)
+            extra["enforced"] = enforcement(isolation, limits, group)
+            workdir = Path(tempfile.mkdtemp(prefix="grade-"))
+            workspace = build_workspace(workdir / "w", bundle, submission, isolation, limits,
+                                        uid, group if group.folders else None)
+            run = harness.run(harness_argv(workspace, bundle, limits),
+                              harness_environment(workspace), workspace.kit, limits.timeout,
+                              harness_limits(limits), extra_groups=[group])
+            items = results.read_items(workspace.items)
             status, checks, notes = results.evaluate(bundle, items, run.timed_out, run.returncode,
-                                                     run.output)
+                                                     nonce=workspace.nonce)
             extra["harness"] = {"returncode": run.returncode, "timed_out": run.timed_out,
                                 "seconds": round(run.seconds, 2), "output_bytes": run.output_bytes,
                                 "output": run.output[-20_000:]}
+            extra["worker_log"] = _tail(workspace.worker_log, 20_000)
             if submission.missing:
                 notes.append("Missing student files (graded as stubs): " + ", ".join(submission.missing))
-    except sandboxes.Stopped:
+    except harness.Stopped:
         raise
     except Exception:
         checks = [CheckResult(c.id, c.points, c.hidden, c.notebook, False,
-                              "not graded: grader error") for c in bundle.checks]
+                              "not graded: grader error", kind="grader") for c in bundle.checks]
         status = "grader-error"
         notes = ["The grader failed on this submission (not your fault); an instructor will look."]
         extra["grader_traceback"] = results.cap(traceback.format_exc(), 20_000)
     finally:
+        if group is not None:
+            group.remove()
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
+    if not isolation.secure:
+        notes.insert(0, isolation.warning)
     extra["seconds"] = round(time.monotonic() - start, 2)
     extra["notes"] = notes
     record = results.result_record(name, status, checks, bundle.max_score, **extra)
-    return record, feedback.render(record, answers, options.show_hidden_diffs)
+    return record, feedback.render(record, answers)
 
 
-def _unique_names(paths):
-    names, seen = [], {}
+def _tail(path, limit):
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - limit))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def name_clashes(paths):
+    """{name: [paths]} of submissions that would share a results folder."""
+    by_name = {}
     for path in paths:
-        base = submission_name(path)
-        seen[base] = seen.get(base, 0) + 1
-        names.append(base if seen[base] == 1 else f"{base}__{seen[base]}")
-    return names
-
-
-def _uid_base():
-    return 100000 + (os.getpid() % 5000) * 100 if os.geteuid() == 0 else None
+        by_name.setdefault(submission_name(path).lower(), []).append(str(path))
+    return {name: found for name, found in by_name.items() if len(found) > 1}
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m instructor grade",
-                                     description="Grade submissions (folders or .zip files).")
+    parser = argparse.ArgumentParser(
+        prog="python -m instructor grade",
+        description="Grade submissions (folders or .zip files) in a trusted kernel, with each "
+                    "student's code in a sandboxed worker.")
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSION")
     parser.add_argument("--autograder", required=True, help="OUT/autograder of a release")
     parser.add_argument("--out", required=True, help="RESULTS folder")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="submissions graded at once (default: the number of cores)")
     parser.add_argument("--force", action="store_true", help="grade again what is already graded")
-    parser.add_argument("--timeout", type=float, default=600, help="seconds per submission")
-    parser.add_argument("--cell-timeout", type=float, default=60, help="seconds per cell")
-    parser.add_argument("--memory-mb", type=int, default=2048, help="address space of the kernel")
-    parser.add_argument("--sandbox", default="auto", choices=("auto", "bubblewrap", "unshare", "none"))
-    parser.add_argument("--full-notebooks", action="store_true",
-                        help="run the full notebooks instead of the checks-only ones")
-    parser.add_argument("--show-hidden-diffs", action="store_true",
-                        help="show the expected output of failed hidden checks in feedback")
+    parser.add_argument("--insecure-no-sandbox", action="store_true",
+                        help="run the student's code without bubblewrap, as the grader's user, "
+                             "able to read what that user reads (every result says so)")
+    limits_module.add_options(parser)
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    limits = limits_module.from_options(args)
     try:
-        bundle = load_bundle(args.autograder, full_notebooks=args.full_notebooks)
+        bundle = load_bundle(args.autograder)
     except BundleError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        box = sandboxes.detect(args.sandbox)
-    except RuntimeError as error:
-        print(f"error: sandbox {args.sandbox!r} does not work here: {error}", file=sys.stderr)
+        isolation = sandbox.detect(insecure=args.insecure_no_sandbox)
+    except sandbox.SandboxUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
-    base = _uid_base()
-    if base is not None and box.name != "bubblewrap" and not sandboxes.uid_can_run_python(base):
-        base = None
-        box = sandboxes.Sandbox(box.name, (box.warning + " The student's kernel runs as root: an "
-                                           "unprivileged uid cannot reach this Python here.").strip())
-    if box.warning:
-        print(f"WARNING: {box.warning}", file=sys.stderr)
-    options = Options(timeout=args.timeout, cell_timeout=args.cell_timeout,
-                      memory_mb=args.memory_mb, show_hidden_diffs=args.show_hidden_diffs)
     out = Path(args.out)
+    if isolation.secure:
+        exposed = sandbox.exposed_secrets([bundle.root, out.resolve(), *args.submissions,
+                                           Path(__file__).resolve().parent])
+        if exposed:
+            root, secret = exposed[0]
+            print(f"error: the Python installation {root} holds {secret}; the sandbox shows the "
+                  f"Python installation to the student's code, so it would see it. Keep the "
+                  f"bundle, the results and the submissions outside {root}.", file=sys.stderr)
+            return 2
+    clashes = name_clashes(args.submissions)
+    if clashes:
+        print("error: these submissions would have the same results folder; rename one of each:",
+              file=sys.stderr)
+        for name, paths in sorted(clashes.items()):
+            print(f"  {name}: {', '.join(paths)}", file=sys.stderr)
+        return 2
+    if isolation.warning:
+        print(f"WARNING: {isolation.warning}", file=sys.stderr)
     out.mkdir(parents=True, exist_ok=True)
     for stale in list(out.glob(".tmp-*")) + list(out.glob(".old-*")):
         shutil.rmtree(stale, ignore_errors=True)   # left by an interrupted run
 
-    names = _unique_names(args.submissions)
     todo, records = [], {}
     # The gradebook covers every submission graded into RESULTS, by this run
     # or an earlier one (a batch graded in parts, or resumed).
@@ -238,28 +249,41 @@ def main(argv=None):
         previous = results.load_result(out, folder.name)
         if previous is not None and previous.get("bundle") == bundle.fingerprint:
             records[folder.name] = previous
-    for path, name in zip(args.submissions, names):
+    for path in args.submissions:
+        name = submission_name(path)
+        try:
+            submission = read_submission(path, bundle.student_files, bundle.provided_files())
+        except InvalidSubmission as error:
+            submission = error
         previous = results.load_result(out, name)
-        if previous is not None and not args.force and previous.get("bundle") == bundle.fingerprint:
+        same = (previous is not None and previous.get("bundle") == bundle.fingerprint
+                and not isinstance(submission, InvalidSubmission)
+                and previous.get("content") == content_digest(submission))
+        if same and not args.force:
             records[name] = previous
             print(f"skip {name}: already graded ({previous['status']}, "
                   f"{previous['score']}/{previous['max_score']}); --force grades it again", flush=True)
         else:
-            todo.append((path, name))
+            if previous is not None and previous.get("bundle") == bundle.fingerprint \
+                    and not args.force:
+                print(f"regrade {name}: its content changed since it was graded", flush=True)
+            todo.append((path, name, submission))
     check_ids = [c.id for c in bundle.checks]
     jobs = max(1, min(args.jobs, len(todo) or 1))
     slots = queue.Queue()
     for slot in range(jobs):
         slots.put(slot)
     lock = threading.Lock()
-    print(f"grading {len(todo)} submission(s) with {jobs} job(s), sandbox: {box.name}, "
+    print(f"grading {len(todo)} submission(s) with {jobs} job(s), sandbox: {isolation.name}, "
           f"{len(bundle.checks)} checks, {bundle.max_score} points", flush=True)
+    root = os.geteuid() == 0
+    uid_base = UID_BASE + (os.getpid() % 5000) * 100
 
-    def work(path, name):
+    def work(path, name, submission):
         slot = slots.get()
         try:
-            return grade_one(path, name, bundle, box, options,
-                             uid=None if base is None else base + slot)
+            return grade_one(path, name, submission, bundle, isolation, limits,
+                             uid=uid_base + slot if root else None)
         finally:
             slots.put(slot)
 
@@ -267,7 +291,7 @@ def main(argv=None):
         signal.signal(signal.SIGTERM, _terminate)   # stop like Ctrl-C: keep what is done
     done = 0
     pool = ThreadPoolExecutor(max_workers=jobs)
-    futures = {pool.submit(work, path, name): name for path, name in todo}
+    futures = {pool.submit(work, *job): job[1] for job in todo}
     try:
         for future in as_completed(futures):
             name = futures[future]
@@ -285,15 +309,15 @@ def main(argv=None):
                       flush=True)
     except KeyboardInterrupt:
         # What is published stays; what was running is killed and not kept.
-        sandboxes.stop_all()
+        harness.stop_all()
         pool.shutdown(wait=True, cancel_futures=True)
         print(f"interrupted: {done} of {len(todo)} graded and kept in {out}; run again to "
               f"grade the rest", file=sys.stderr, flush=True)
         return 130
     pool.shutdown(wait=True)
     write_atomic(out / "gradebook.csv", results.gradebook_text(records.values(), check_ids))
-    _summary(records, [name for _, name in todo])
-    return 1 if any(records[n]["status"] == "grader-error" for _, n in todo) else 0
+    _summary(records, [job[1] for job in todo])
+    return 1 if any(records[job[1]]["status"] == "grader-error" for job in todo) else 0
 
 
 def _terminate(signum, frame):

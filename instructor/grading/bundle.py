@@ -45,6 +45,9 @@ class Bundle:
     fingerprint : str
         A hash of the manifest and graded notebooks: results made with another
         bundle are graded again.
+    reference : Path or None
+        The reference loss files, read only by the trusted kernel (the
+        speed checks time a student's loss against them).
     """
 
     root: Path
@@ -53,6 +56,7 @@ class Bundle:
     student_files: list
     checks: list
     fingerprint: str
+    reference: Path = None
 
     @property
     def max_score(self):
@@ -78,15 +82,12 @@ class Bundle:
                 for path in sorted((self.root / "notebooks").glob("*.ipynb"))}
 
 
-def load_bundle(root, full_notebooks=False):
-    """Read ``OUT/autograder``.
+def load_bundle(root):
+    """Read ``OUT/autograder``: the checks-only notebooks are what is graded.
 
     Parameters
     ----------
     root : path
-    full_notebooks : bool
-        Grade the full notebooks instead of the checks-only ones (slower; the
-        verdicts are the same).
     """
     root = Path(root)
     manifest_path = root / "manifest.json"
@@ -96,8 +97,7 @@ def load_bundle(root, full_notebooks=False):
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     layout = manifest.get("layout", {})
     kit = root / layout.get("kit", "kit")
-    folder = root / layout.get("notebooks" if full_notebooks else "checks",
-                               "notebooks" if full_notebooks else "checks")
+    folder = root / layout.get("checks", "checks")
     if not kit.is_dir() or not folder.is_dir():
         raise BundleError(f"{root} lacks {kit.name}/ or {folder.name}/.")
     listing = manifest.get("notebooks") or [{"name": p.name} for p in sorted(folder.glob("*.ipynb"))]
@@ -126,5 +126,9 @@ def load_bundle(root, full_notebooks=False):
     student_files = list(manifest.get("student_files", []))
     if not student_files:
         raise BundleError("The manifest lists no student files.")
+    reference = root / layout.get("reference", "reference")
+    if reference.is_dir():
+        for path in sorted(reference.rglob("*.py")):
+            digest.update(path.relative_to(reference).as_posix().encode() + b"\0" + path.read_bytes())
     return Bundle(root.resolve(), kit.resolve(), notebooks, student_files, checks,
-                  digest.hexdigest()[:16])
+                  digest.hexdigest()[:16], reference.resolve() if reference.is_dir() else None)

@@ -1,12 +1,19 @@
-"""A control group per run: a last resort to find and kill every process of it.
+"""A control group per submission: limits on all the student's processes together.
 
-Namespaces (bubblewrap, unshare) and the kernel's own uid already make sure
-that nothing outlives a run. Without them (no sandbox, or a kernel that had to
-keep root), a process that started a new session and process group escapes
-``killpg``; a cgroup still holds it. cgroup v1's ``pids`` hierarchy or the v2
-unified one is used, whichever is writable; ``pids.max`` also caps the number
-of tasks of the whole run. Where no cgroup can be made (not root, read-only
-``/sys/fs/cgroup``) ``create`` returns None and the other kills are relied on.
+Every process of a submission's worker (its sandbox, the children that run
+the student's code and whatever those start) is put in one group, whose
+limits count them together: memory (``memory.max`` on cgroup v2,
+``memory.limit_in_bytes`` on v1), CPU (a quota of ``cpus`` cores, so a
+submission that forks busy loops cannot starve one graded beside it) and the
+number of tasks (``pids.max``). On cgroup v1 each controller is its own
+hierarchy (``/sys/fs/cgroup/memory/...``, ``.../cpu/...``, ``.../pids/...``),
+and the group is one folder in each. The groups are made beside this
+process's own, so a grader inside a container or a cluster job stays inside
+the limits it was given.
+
+Making a group needs write access to the hierarchy (root, or a delegated
+subtree). Where that fails :func:`create` makes what it can, and
+:meth:`SubmissionCgroup.holds` says which limits hold; the results say so.
 """
 
 import itertools
@@ -15,94 +22,158 @@ import signal
 import time
 from pathlib import Path
 
+ROOT = Path("/sys/fs/cgroup")
 _serial = itertools.count()
+PERIOD_US = 100_000
 
 
-def _own_path(controller):
-    """This process's cgroup path in the hierarchy of controller ('' for v2)."""
+def _own_paths():
+    """{controller or "": this process's cgroup path} from /proc/self/cgroup."""
+    paths = {}
     try:
         for line in Path("/proc/self/cgroup").read_text().splitlines():
             number, controllers, path = line.split(":", 2)
-            if controller in controllers.split(",") or (controller == "" and number == "0"):
-                return path
+            if number == "0":
+                paths[""] = path
+            for controller in controllers.split(","):
+                if controller:
+                    paths[controller] = path
     except (OSError, ValueError):
         pass
-    return None
+    return paths
 
 
-def _candidates():
-    own = _own_path("pids")
-    if own is not None and Path("/sys/fs/cgroup/pids").is_dir():
-        yield Path("/sys/fs/cgroup/pids") / own.lstrip("/")
-    own = _own_path("")
-    if own is not None:
-        for root in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified")):
-            if (root / "cgroup.controllers").exists():
-                yield root / own.lstrip("/")
-                break
+def _write(path, text):
+    try:
+        path.write_text(text)
+        return True
+    except OSError:
+        return False
 
 
-class Cgroup:
-    def __init__(self, path):
-        self.path = path
+class SubmissionCgroup:
+    """The group(s) of one submission.
 
-    @classmethod
-    def create(cls, max_tasks=None):
-        """A new cgroup beside this process's, or None where none can be made."""
-        for parent in _candidates():
-            path = parent / f"grader-{os.getpid()}-{next(_serial)}"
-            try:
-                path.mkdir()
-            except OSError:
-                continue
-            group = cls(path)
-            if max_tasks is not None:
-                try:
-                    (path / "pids.max").write_text(str(max_tasks))
-                except OSError:
-                    pass
-            return group
-        return None
+    Attributes
+    ----------
+    folders : list of Path
+        One folder per hierarchy that was made.
+    holds : dict
+        ``memory``, ``cpu``, ``tasks``: what enforces each limit (e.g.
+        ``"cgroup v1 memory"``), or None where no group could do it.
+    oom_counter : Path or None
+        A file whose ``oom_kill N`` line counts the processes the memory
+        limit killed.
+    """
 
-    def join(self):
-        """Move the calling process into the group (call it in a preexec function)."""
-        with open(self.path / "cgroup.procs", "w") as f:
-            f.write(str(os.getpid()))
+    def __init__(self):
+        self.folders, self.oom_counter = [], None
+        self.holds = {"memory": None, "cpu": None, "tasks": None}
+
+    @property
+    def procs_files(self):
+        return [str(folder / "cgroup.procs") for folder in self.folders]
+
+    def _make(self, parent):
+        folder = parent / f"grader-{os.getpid()}-{next(_serial)}"
+        try:
+            folder.mkdir()
+        except OSError:
+            return None
+        self.folders.append(folder)
+        return folder
 
     def pids(self):
-        try:
-            return [int(p) for p in (self.path / "cgroup.procs").read_text().split()]
-        except (OSError, ValueError):
-            return []
+        found = set()
+        for procs in self.procs_files:
+            try:
+                found.update(int(p) for p in Path(procs).read_text().split())
+            except (OSError, ValueError):
+                pass
+        return found
 
     def kill_all(self, timeout=5.0):
-        """SIGKILL every process in the group until it is empty; the number killed."""
-        killed, deadline = 0, time.monotonic() + timeout
-        if (self.path / "cgroup.kill").exists():
-            try:
-                (self.path / "cgroup.kill").write_text("1")
-            except OSError:
-                pass
+        """SIGKILL every process in the group until it is empty."""
+        for folder in self.folders:
+            _write(folder / "cgroup.kill", "1")            # v2, Linux 5.14+
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             pids = self.pids()
             if not pids:
-                break
+                return
             for pid in pids:
                 try:
                     os.kill(pid, signal.SIGKILL)
-                    killed += 1
                 except OSError:
                     pass
             time.sleep(0.02)
-        return killed
 
     def remove(self):
         self.kill_all()
-        for _ in range(50):
-            try:
-                self.path.rmdir()
-                return
-            except FileNotFoundError:
-                return
-            except OSError:
-                time.sleep(0.05)
+        for folder in self.folders:
+            for _ in range(100):
+                try:
+                    folder.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.05)
+        self.folders = []
+
+
+def create(memory_bytes, cpus, max_tasks, root=ROOT):
+    """A new group for one submission, with as many of the limits as can be set here.
+
+    Parameters
+    ----------
+    memory_bytes : int
+    cpus : float
+        CPU cores' worth of time per period (a quota).
+    max_tasks : int
+        Processes and threads.
+    root : Path
+        Where the cgroup file systems are mounted.
+    """
+    group = SubmissionCgroup()
+    own = _own_paths()
+    unified = root if (root / "cgroup.controllers").exists() else root / "unified"
+    if "" in own and (unified / "cgroup.controllers").exists():
+        parent = unified / own[""].lstrip("/")
+        try:
+            available = set((parent / "cgroup.subtree_control").read_text().split())
+        except OSError:
+            available = set()
+        if available & {"memory", "cpu", "pids"}:
+            folder = group._make(parent)
+            if folder is not None:
+                if "memory" in available and _write(folder / "memory.max", str(memory_bytes)):
+                    _write(folder / "memory.swap.max", "0")
+                    group.holds["memory"] = "cgroup v2 memory.max"
+                    group.oom_counter = folder / "memory.events"
+                if "cpu" in available and _write(folder / "cpu.max",
+                                                 f"{int(cpus * PERIOD_US)} {PERIOD_US}"):
+                    group.holds["cpu"] = "cgroup v2 cpu.max"
+                if "pids" in available and _write(folder / "pids.max", str(max_tasks)):
+                    group.holds["tasks"] = "cgroup v2 pids.max"
+    v1 = {"memory": ("memory.limit_in_bytes", str(memory_bytes)),
+          "cpu": ("cpu.cfs_quota_us", str(int(cpus * PERIOD_US))),
+          "pids": ("pids.max", str(max_tasks))}
+    for controller, (limit, value) in v1.items():
+        kind = "tasks" if controller == "pids" else controller
+        if group.holds[kind] is not None or controller not in own:
+            continue
+        hierarchy = root / controller
+        if not (hierarchy / "cgroup.procs").exists():
+            continue
+        folder = group._make(hierarchy / own[controller].lstrip("/"))
+        if folder is None:
+            continue
+        if controller == "cpu":
+            _write(folder / "cpu.cfs_period_us", str(PERIOD_US))
+        if _write(folder / limit, value):
+            group.holds[kind] = f"cgroup v1 {controller}"
+            if controller == "memory":
+                _write(folder / "memory.memsw.limit_in_bytes", value)   # no swapping around it
+                group.oom_counter = folder / "memory.oom_control"
+    return group

@@ -6,7 +6,7 @@ import json
 import re
 
 from .hints import mistake_hints
-from .results import cap
+from .results import cap, hidden_reason
 
 FEEDBACK_CAP = 200_000
 ANSWER_MARK = "**Your answer:**"
@@ -49,13 +49,15 @@ def hints_for(failed_ids):
     return hints
 
 
-def written_answers(notebooks, pristine=None):
+def written_answers(notebooks, pristine=None, answer_chars=4000, total_chars=200_000):
     """{notebook name: [answer text, ...]} from the student's notebooks (bytes), never run.
 
     An answer is a markdown cell containing ``**Your answer:**``, together with
     the markdown cells the student added right after it (cells whose text the
     pristine notebook does not have), up to the next code cell or unchanged
-    cell. A notebook that is not valid JSON is reported, not fatal.
+    cell. A notebook that cannot be read (not JSON, nested too deeply) is
+    reported, not fatal. Each answer is capped at ``answer_chars`` and all of
+    them together at ``total_chars``.
 
     Parameters
     ----------
@@ -64,27 +66,39 @@ def written_answers(notebooks, pristine=None):
     pristine : dict or None
         ``notebooks/<name>.ipynb`` -> set of the markdown texts (stripped) of
         the notebook as released; None gathers only the cells with the mark.
+    answer_chars, total_chars : int
     """
-    answers = {}
+    answers, left = {}, total_chars
     for name, data in sorted(notebooks.items()):
         try:
             nb = json.loads(data.decode("utf-8", errors="replace"))
             cells = nb.get("cells", []) if isinstance(nb, dict) else []
+            cells = cells if isinstance(cells, list) else []
         except ValueError:
             answers[name] = ["(this notebook is not valid JSON; its answers could not be read)"]
+            continue
+        except RecursionError:
+            answers[name] = ["(this notebook is nested too deeply to read; its answers could "
+                             "not be read)"]
             continue
         known = (pristine or {}).get(name)
         found, after_question = [], False
         for cell in cells:
+            if left <= 0:
+                found.append("(more answers were cut: the written answers are too long)")
+                break
             if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
                 after_question = False
                 continue
             text = _cell_text(cell).strip()
             if ANSWER_MARK in text:
-                found.append(cap(text, ANSWER_CAP))
+                found.append(cap(text, min(answer_chars, left)))
+                left -= len(found[-1])
                 after_question = True
             elif after_question and known is not None and text and text not in known:
-                found[-1] = cap(f"{found[-1]}\n\n{text}", ANSWER_CAP)
+                left += len(found[-1])
+                found[-1] = cap(f"{found[-1]}\n\n{text}", min(answer_chars, left))
+                left -= len(found[-1])
             else:
                 after_question = False
         if found:
@@ -94,16 +108,40 @@ def written_answers(notebooks, pristine=None):
 
 def _cell_text(cell):
     source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
+    if isinstance(source, list):
+        return "".join(part for part in source if isinstance(part, str))
+    return source if isinstance(source, str) else ""
 
 
-def render(record, answers, show_hidden_diffs=False):
-    """The feedback text (Markdown) for one result record."""
-    lines = [f"# Feedback: {record['submission']}", ""]
+def inline(text, limit=300):
+    """text as one line of Markdown that renders as itself (nothing it holds is markup)."""
+    text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(text)).strip()
+    text = cap(text, limit)
+    return re.sub(r"([\\`*\[\]<>|])", r"\\\1", text)
+
+
+def fenced(text, indent=""):
+    """text in a fenced code block whose fence no line of it can close."""
+    longest = max((len(run) for run in re.findall(r"`+|~+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [indent + fence, *[indent + line for line in text.splitlines()], indent + fence]
+
+
+def render(record, answers):
+    """The feedback text (Markdown) for one result record.
+
+    Nothing the student's code printed or raised in a hidden check is shown:
+    only the kind of failure. Every text that came from the submission (file
+    names, messages, answers) is escaped or fenced, so it reads as text.
+    """
+    lines = [f"# Feedback: {inline(record['submission'])}", ""]
+    isolation = record.get("isolation") or {}
+    if isolation and not isolation.get("secure", True):
+        lines += [f"> **{inline(isolation.get('warning', 'Graded without a sandbox.'), 1000)}**", ""]
     lines.append(f"**Score: {record['score']} / {record['max_score']}**  (status: `{record['status']}`)")
     lines.append("")
     for note in record.get("notes", []):
-        lines.append(f"> {note}")
+        lines.append(f"> {inline(note, 1000)}")
     if record.get("notes"):
         lines.append("")
     checks = record.get("checks", [])
@@ -113,14 +151,13 @@ def render(record, answers, show_hidden_diffs=False):
             mark = "PASS" if check["passed"] else "FAIL"
             kind = " (hidden)" if check["hidden"] else ""
             earned = check["points"] if check["passed"] else 0
+            reason = check["reason"]
+            if check["hidden"] and not check["passed"]:
+                reason = hidden_reason(check.get("kind", ""), reason)
             lines.append(f"- **{mark}** `{check['id']}`{kind}, {check['notebook']}: "
-                         f"{earned}/{check['points']} — {check['reason']}")
-            if check.get("diff") and not check["passed"]:
-                if check["hidden"] and not show_hidden_diffs:
-                    lines.append("  (hidden check: its expected output is not shown)")
-                else:
-                    lines += ["", "  ```", *["  " + line for line in cap(check["diff"], 3000).splitlines()],
-                              "  ```", ""]
+                         f"{earned}/{check['points']} — {inline(reason)}")
+            if check.get("diff") and not check["passed"] and not check["hidden"]:
+                lines += ["", *fenced(cap(check["diff"], 3000), "  "), ""]
         lines.append("")
     failed = [c["id"] for c in checks if not c["passed"]]
     not_implemented = [c["id"] for c in checks if c["reason"].startswith("not implemented")]
@@ -139,7 +176,7 @@ def render(record, answers, show_hidden_diffs=False):
         lines += ["## Hints", "", *[f"- {hint}" for hint in hints], ""]
     if record.get("missing_files"):
         lines += ["## Files", "", "Not found in your submission (graded as the unfilled stubs): "
-                  + ", ".join(f"`{f}`" for f in record["missing_files"]), ""]
+                  + ", ".join(_code(f) for f in record["missing_files"]), ""]
     for key, title in (("changed_provided_files", "Provided files you changed (ignored: the grader "
                         "uses its own copy of every provided file and notebook)"),
                        ("extra_files", "Other files in your submission (ignored)")):
@@ -147,15 +184,21 @@ def render(record, answers, show_hidden_diffs=False):
         if names:
             if not record.get("missing_files") and "## Files" not in lines:
                 lines += ["## Files", ""]
-            lines += [f"{title}: " + ", ".join(f"`{f}`" for f in names[:20])
+            lines += [f"{title}: " + ", ".join(_code(f) for f in names[:20])
                       + (f" and {len(names) - 20} more" if len(names) > 20 else ""), ""]
     lines += ["## Written answers (graded by hand)", ""]
     if answers:
         for name, texts in answers.items():
-            lines += [f"### {name}", ""]
+            lines += [f"### {inline(name)}", ""]
             for text in texts:
-                lines += [*["> " + line for line in text.splitlines()], ""]
+                lines += [*fenced(text), ""]
     else:
         lines += ["No written answers were found (markdown cells with **Your answer:** in "
                   "`notebooks/*.ipynb`).", ""]
     return cap("\n".join(lines), FEEDBACK_CAP) + "\n"
+
+
+def _code(name):
+    """A file name as inline code that nothing in the name can end early."""
+    text = re.sub(r"[\x00-\x1f\x7f]+", "?", str(name))[:200].replace("`", "'")
+    return f"`{text}`"

@@ -7,7 +7,11 @@
 - Caps each cell's output before nbval stores and compares it (a flood never
   reaches the diff in full).
 - Notices a dead kernel within a second instead of waiting for the cell
-  timeout (``os._exit`` or a crash in the student's code).
+  timeout.
+- After a cell that timed out, lets the next cells run when the kernel is
+  alive: nbval would mark them all as expected failures, but the kernel is
+  the grader's own (the student's code runs in its worker, which was
+  stopped with the cell), so one slow check must not fail the checks after it.
 """
 
 import json
@@ -156,6 +160,9 @@ def pytest_runtest_makereport(item, call):
     })
     if kernel is not None and flooded:
         kernel._grader_flooded = set()
+    if report.when == "call" and getattr(parent, "timed_out", False) and kernel is not None \
+            and _kernel_end(kernel) is None:
+        parent.timed_out = False
 
 
 def pytest_sessionfinish(session, exitstatus):

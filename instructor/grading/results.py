@@ -3,11 +3,16 @@
 Statuses, most telling first (a submission gets the first that applies):
 
 ``invalid-submission``  not a folder or zip with ``assignment/``, unsafe, too big
-``grader-error``        the grader or its harness failed, not the student's code
-``memory``              a ``MemoryError`` under the memory limit
-``timeout``             a cell or the whole submission ran out of time
-``crashed``             the kernel died (``os._exit``, a signal, a crash)
+``grader-error``        the grader, its harness or its trusted kernel failed
+``memory``              the student's code ran out of memory in some check
+``timeout``             a call, a cell or the whole submission ran out of time
+``crashed``             the student's process ended (``os._exit``, a signal) in some check
 ``ok``                  graded normally (checks may still fail)
+
+A failure the grader itself detected (a call's timeout, the student's process
+dying, the memory limit) is told apart from an exception of the student's
+code that only has a similar name by a marker holding the submission's secret
+nonce (:func:`.kernel.link.marker`), which the student's code never sees.
 """
 
 import csv
@@ -22,10 +27,23 @@ from pathlib import Path
 
 from ..atomic import replace_dir
 
-STATUSES = ("ok", "timeout", "memory", "crashed", "invalid-submission", "grader-error")
 REASON_CAP = 300
 DIFF_CAP = 6000
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_LOCATION = re.compile(r"^In your code: (?P<where>.+)$", re.MULTILINE)
+# How a failure's kind reads in a hidden check's feedback: nothing the student's
+# code printed or raised gets there, only what kind of failure it was.
+HIDDEN_REASONS = {
+    "wrong-output": "wrong output (a hidden check: its expected output is not shown)",
+    "not-implemented": "not implemented yet (a stub raised NotImplementedError)",
+    "timeout": "timed out",
+    "memory": "ran out of memory",
+    "crashed": "the process running your code ended",
+    "refused": "returned a value that cannot be graded",
+    "stale": "used an object from an earlier check",
+    "broken": "your code's process stopped answering",
+    "not-run": "not run",
+}
 
 
 @dataclass
@@ -37,6 +55,7 @@ class CheckResult:
     passed: bool
     reason: str
     diff: str = ""
+    kind: str = ""
 
     @property
     def earned(self):
@@ -73,7 +92,7 @@ def read_items(path, limit=5_000_000):
 def _last_exception_line(text):
     """'NameError: name x is not defined' from a traceback text."""
     lines = [re.sub(r"^E\s+", "", line.strip()) for line in strip_ansi(text).splitlines()
-             if line.strip()]
+             if line.strip() and not line.strip().startswith("In your code:")]
     for line in reversed(lines):
         if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit|Warning)\b", line) \
                 or line.startswith(("NotImplementedError", "AssertionError", "StopIteration")):
@@ -81,40 +100,70 @@ def _last_exception_line(text):
     return lines[-1] if lines else ""
 
 
-def item_reason(item):
-    """(passed, one-line reason, diff) for one nbval item record."""
+def _grader_signal(text, nonce):
+    """(kind, message) of a failure the grader raised, or None."""
+    if not nonce:
+        return None
+    match = re.search(r"(?P<message>[^\n]*?)\s*\[grader:" + re.escape(nonce) + r":(?P<kind>[a-z-]+)\]",
+                      text)
+    if match is None:
+        return None
+    message = re.sub(r"^[\w.]+: ", "", match.group("message").strip())
+    return match.group("kind"), message
+
+
+def item_failure(item, nonce=""):
+    """(passed, kind, reason, diff) for one nbval item record; nothing hidden-aware yet."""
     text = strip_ansi(item.get("text", ""))
     if item.get("outcome") == "passed":
-        return True, "passed" + (" (output truncated)" if item.get("flooded") else ""), ""
+        return True, "passed", "passed" + (" (output truncated)" if item.get("flooded") else ""), ""
     if item.get("xfail"):
-        return False, "not run reliably: an earlier cell timed out", ""
+        return False, "not-run", "not run reliably: an earlier cell timed out", ""
     if item.get("outcome") == "skipped":
-        return False, "skipped", ""
-    if item.get("exception") == "KernelDied" or "kernel died" in text.lower():
-        match = re.search(r"The kernel died[^\n]*", text)
-        return False, match.group(0) if match else "the kernel died while running this check", ""
-    if "Kernel dead on test start" in text:
-        return False, "not run: the kernel had died in an earlier cell", ""
+        return False, "not-run", "skipped", ""
+    signal = _grader_signal(text, nonce)
+    if signal is not None:
+        kind, message = signal
+        return False, kind, message, ""
+    if item.get("exception") == "KernelDied" or "Kernel dead on test start" in text \
+            or "kernel died" in text.lower():
+        return False, "grader", "not run: the grader's kernel died", ""
     if "Timeout of" in text:
         match = re.search(r"Timeout of [\d.]+ seconds exceeded[^\n.]*", text)
-        return False, "timed out: " + (match.group(0) if match else "the cell took too long"), ""
-    if "Cell outputs differ" in text:
+        return False, "timeout", "timed out: " + (match.group(0) if match else "the cell took too long"), ""
+    if "Cell outputs differ" in text or "output fields from running code" in text:
         flood = " (output truncated: too much printed)" if item.get("flooded") else ""
-        return False, "the output differs from the expected one" + flood, cap(_diff_part(text), DIFF_CAP)
+        return (False, "wrong-output", "the output differs from the expected one" + flood,
+                cap(_diff_part(text), DIFF_CAP))
     if "Cell execution caused an exception" in text or "Traceback" in text:
         line = _last_exception_line(text)
+        locations = _LOCATION.findall(text)
+        where = f" (in your code: {locations[-1]})" if locations else ""
         if line.startswith("NotImplementedError"):
-            return False, "not implemented yet: " + line.split(":", 1)[-1].strip(), ""
-        return False, "raised " + line, cap(_traceback_part(text), DIFF_CAP)
+            return False, "not-implemented", "not implemented yet: " + line.split(":", 1)[-1].strip(), ""
+        kind = "memory" if line.startswith("MemoryError") else "exception"
+        return False, kind, "raised " + line + where, cap(_traceback_part(text), DIFF_CAP)
     line = _last_exception_line(text) or "failed"
-    return False, line, cap(text, DIFF_CAP)
+    return False, "exception", line, cap(text, DIFF_CAP)
+
+
+def _exception_type(reason):
+    match = re.match(r"raised ([A-Za-z_][\w.]*)", reason)
+    return match.group(1) if match else "an exception"
+
+
+def hidden_reason(kind, reason):
+    """What a failed hidden check's feedback says: the kind of failure only."""
+    if kind in ("exception", "memory") and reason.startswith("raised "):
+        return f"raised {_exception_type(reason)} in your code"
+    return HIDDEN_REASONS.get(kind, "failed")
 
 
 def _diff_part(text):
     """nbval's comparison, without the echo of the cell's source."""
     lines = text.splitlines()
     for index, line in enumerate(lines):
-        if line.startswith("Traceback:") or "mismatch" in line.lower():
+        if line.startswith("Traceback:") or "mismatch" in line.lower() or "output fields" in line:
             return "\n".join(lines[index:]).replace("Traceback:\n", "", 1).strip()
     return text.strip()
 
@@ -124,7 +173,7 @@ def _traceback_part(text):
     return text[index + len("Traceback:"):].strip() if index >= 0 else text.strip()
 
 
-def evaluate(bundle, items, timed_out=False, harness_returncode=0, harness_output=""):
+def evaluate(bundle, items, timed_out=False, harness_returncode=0, nonce=""):
     """Checks and status from a run's item records.
 
     Returns
@@ -135,65 +184,53 @@ def evaluate(bundle, items, timed_out=False, harness_returncode=0, harness_outpu
     notes : list of str
         What went wrong, for the instructor and the student.
     """
-    by_check, setup_failures, notes = {}, [], []
+    by_check, notes = {}, []
     finished = any(r.get("event") == "finish" for r in items)
     exitstatus = next((r.get("exitstatus") for r in items if r.get("event") == "finish"), None)
     item_records = [r for r in items if r.get("event") == "item"]
+    setup_failures = []
     for record in item_records:
         if record.get("check"):
             by_check.setdefault(record["check"], record)
         elif record.get("outcome") == "failed":
             setup_failures.append(record)
-    setup_failed = {}
-    for record in setup_failures:
-        setup_failed.setdefault(record.get("notebook"), item_reason(record)[1])
     checks = []
     for check in bundle.checks:
         record = by_check.get(check.id)
         if record is None:
             reason = ("not run: the submission ran out of time" if timed_out
                       else "not run: grading stopped before this check")
-            checks.append(CheckResult(check.id, check.points, check.hidden, check.notebook, False, reason))
+            checks.append(CheckResult(check.id, check.points, check.hidden, check.notebook,
+                                      False, reason, kind="timeout" if timed_out else "not-run"))
             continue
-        passed, reason, diff = item_reason(record)
-        if not passed and check.notebook in setup_failed and reason.startswith("raised NameError"):
-            # Not the check's fault: what it uses was never defined.
-            reason, diff = f"not run: the notebook's set-up cell failed ({setup_failed[check.notebook]})", ""
+        passed, kind, reason, diff = item_failure(record, nonce)
         checks.append(CheckResult(check.id, check.points, check.hidden, check.notebook,
-                                  passed, cap(reason, REASON_CAP), diff))
-    for record in setup_failures[:3]:
-        passed, reason, _ = item_reason(record)
-        notes.append(f"Setting up {record.get('notebook')} failed: {cap(reason, REASON_CAP)}")
-
-    texts = [strip_ansi(r.get("text", "")) for r in item_records]
-    memory = any("MemoryError" in t for t in texts)
-    cell_timeout = any(r.get("timed_out") or "Timeout of" in strip_ansi(r.get("text", ""))
-                       for r in item_records)
-    died = any(r.get("exception") == "KernelDied" or "Kernel dead on test start" in t
-               or "kernel died" in t.lower() for r, t in zip(item_records, texts))
-    ends = sorted({r.get("kernel_end") for r in item_records if r.get("kernel_end")})
-    cpu_limit = any("SIGXCPU" in end for end in ends)        # RLIMIT_CPU: out of CPU time
-    died = died or bool(ends) and not cell_timeout
-    harness_setup = [r for r in item_records if r.get("when") == "setup" and r.get("outcome") == "failed"]
-    if harness_setup:
-        # The kernel starts before any student code is imported: not theirs.
+                                  passed, cap(reason, REASON_CAP), diff, kind))
+    kinds = {check.kind for check in checks if not check.passed}
+    kernel_trouble = [r for r in item_records if r.get("when") == "setup" and r.get("outcome") == "failed"]
+    kernel_trouble += [r for r in setup_failures if item_failure(r, nonce)[1] == "grader"]
+    if kernel_trouble or "grader" in kinds:
         status = "grader-error"
-        notes.append("The grading kernel could not start: "
-                     + cap(_last_exception_line(harness_setup[0].get("text", "")), REASON_CAP))
-    elif memory:
+        text = kernel_trouble[0].get("text", "") if kernel_trouble else ""
+        notes.append("The grader's kernel failed (not your code's doing): "
+                     + cap(_last_exception_line(text) or "it died", REASON_CAP))
+    elif setup_failures:
+        status = "grader-error"
+        notes.append(f"Setting up {setup_failures[0].get('notebook')} failed (the set-up cells "
+                     f"run only the grader's code): "
+                     + cap(item_failure(setup_failures[0], nonce)[2], REASON_CAP))
+    elif "memory" in kinds:
         status = "memory"
-        notes.append("The code ran out of memory (MemoryError under the grader's memory limit).")
-    elif timed_out or cell_timeout or cpu_limit:
+        notes.append("Your code ran out of memory in some checks (the limit counts all its "
+                     "processes together).")
+    elif timed_out or "timeout" in kinds:
         status = "timeout"
         notes.append("The whole submission ran out of time." if timed_out
-                     else "The code used up its CPU time." if cpu_limit
-                     else "A cell ran longer than the per-cell time limit.")
-    elif died:
+                     else "Some checks ran out of time.")
+    elif "crashed" in kinds:
         status = "crashed"
-        notes.append("The Python kernel running your code died"
-                     + (f" ({', '.join(ends)})" if ends else "") + "."
-                     + (" It wrote a file larger than the grader allows."
-                        if any("SIGXFSZ" in end for end in ends) else ""))
+        notes.append("The process running your code ended in some checks; each check after it "
+                     "got a fresh one.")
     elif not finished or exitstatus not in (0, 1):
         status = "grader-error"
         notes.append(f"The grading harness ended abnormally (return code {harness_returncode}, "
@@ -244,12 +281,19 @@ def load_result(results_dir, name):
 
 
 def gradebook_text(records, check_ids):
-    """CSV text: submission, score, max_score, status, then a column per check."""
+    """CSV text: submission, score, max_score, status, sandbox, then a column per check.
+
+    ``sandbox`` is the worker's isolation; a submission graded without one
+    says ``none (INSECURE)``.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["submission", "score", "max_score", "status", *check_ids])
+    writer.writerow(["submission", "score", "max_score", "status", "sandbox", *check_ids])
     for record in sorted(records, key=lambda r: r["submission"]):
         earned = {c["id"]: (c["points"] if c["passed"] else 0) for c in record.get("checks", [])}
+        isolation = record.get("isolation") or {}
+        sandbox = isolation.get("name", "?") + ("" if isolation.get("secure", False)
+                                                else " (INSECURE)")
         writer.writerow([record["submission"], record["score"], record["max_score"],
-                         record["status"], *[earned.get(i, "") for i in check_ids]])
+                         record["status"], sandbox, *[earned.get(i, "") for i in check_ids]])
     return out.getvalue()

@@ -7,6 +7,7 @@ absolute, climbs out with ``..``, is a link, or when it holds too many files or
 too many bytes; a directory is refused when a wanted file is a link or leaves it.
 """
 
+import hashlib
 import os
 import posixpath
 import re
@@ -20,6 +21,7 @@ MAX_TOTAL_BYTES = 100 * 2**20     # uncompressed, all entries of a zip
 MAX_FILE_BYTES = 2 * 2**20        # one student file
 MAX_NOTEBOOK_BYTES = 20 * 2**20   # one student notebook (outputs can be large)
 PACKAGE = "assignment"
+SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
 
 
 class InvalidSubmission(ValueError):
@@ -55,12 +57,34 @@ class Submission:
 
 
 def submission_name(path):
-    """The submission's name: its file or folder name without ``.zip``, made safe."""
-    name = Path(path).name
-    if name.lower().endswith(".zip"):
-        name = name[:-4]
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "submission"
-    return name[:100]
+    """The submission's name: its file or folder name without ``.zip``, made safe.
+
+    A name that is already safe (letters, digits, ``.``, ``_``, ``-``, at most
+    100 characters, not starting with a dot) is kept. Any other gets its safe
+    form plus a hash of the original, so two names never become one: ``a b``
+    is ``a_b-5e2a9c1d``, never ``a_b``; ``bob!`` is not ``bob``. The name
+    depends on the file name only, so it is the same on every machine.
+    """
+    original = Path(path).name
+    if original.lower().endswith(".zip"):
+        original = original[:-4]
+    if SAFE_NAME.fullmatch(original):
+        return original
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", original).strip("._")[:80] or "submission"
+    digest = hashlib.sha256(original.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{safe}-{digest}"
+
+
+def content_digest(submission):
+    """A hash of everything the grader takes from a submission (its files' paths and bytes)."""
+    digest = hashlib.sha256()
+    for files in (submission.student_files, submission.notebooks):
+        for rel in sorted(files):
+            data = files[rel]
+            digest.update(f"{rel}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
+            digest.update(data)
+        digest.update(b"\1")
+    return digest.hexdigest()
 
 
 def read_submission(path, student_files, provided=None):

@@ -1,101 +1,175 @@
-"""A fresh grading workspace: the pristine kit with the student's files laid over it.
+"""A fresh grading workspace for one submission.
 
-Layout (``W`` is mounted at ``/grade`` inside bubblewrap)::
+Layout (``W`` is private to the grader, mode 0700)::
 
-    W/kit/                  pristine provided files + the student files (read-only
-                            for the student's code)
-    W/kit/notebooks/*.ipynb the graded notebooks, with the expected outputs;
-                            readable only by the harness when the kernel runs as
-                            its own uid
-    W/grader/               harness only (mode 0700): launcher, plugin, kernel
-                            spec, configuration, items.jsonl
-    W/scratch/              the only folder the student's code may write to (in
-                            bubblewrap a tmpfs of limited size over it)
+    W/kit/                the pristine bundle kit (provided files, student files as
+                          stubs): what the trusted kernel imports
+    W/kit/notebooks/      the check notebooks, with the expected outputs
+    W/worker/             what the worker sees as /kit: the provided package with
+                          the student's files laid over it (nothing else)
+    W/grader/             the harness's: kernel spec, configuration, nbval plugin,
+                          items.jsonl, the worker's log, IPython's folder; and
+                          python/instructor, the grader's own package, which the
+                          trusted kernel imports (a link)
+    W/scratch/            the worker's scratch folder, without a sandbox only
+                          (bubblewrap gives it a tmpfs of its own)
 """
 
 import json
 import os
+import secrets
 import shutil
 import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from . import sandbox
+from .kernel.standins import outline
+
 HERE = Path(__file__).resolve().parent
-# Copied into the workspace and run there (standalone scripts, never imported here).
-IN_WORKSPACE = ("launcher.py", "nbval_plugin.py")
-
+INSTRUCTOR = HERE.parent
+WORKER_CODE = HERE / "worker"
+PLUGIN = HERE / "nbval_plugin.py"
 KERNEL_NAME = "grader-python"
-SCRATCH_DIRS = ("home", "tmp", "mpl", "ipython", "jupyter", "runtime")
+KERNEL_CONFIG = "GRADER_KERNEL_CONFIG"
 
 
-def build_workspace(path, bundle, submission, inside, uid, kernel_limits, env):
+@dataclass
+class Workspace:
+    root: Path
+    kit: Path
+    grader: Path
+    nonce: str
+
+    @property
+    def items(self):
+        return self.grader / "items.jsonl"
+
+    @property
+    def worker_log(self):
+        return self.grader / "worker.log"
+
+
+def module_name(path):
+    """``assignment/classifiers/linear_svm.py`` -> ``assignment.classifiers.linear_svm``."""
+    return path[:-len(".py")].replace("/", ".")
+
+
+def build_workspace(path, bundle, submission, isolation, limits, uid, group=None):
     """Create the workspace folder ``path`` (which must not exist).
 
     Parameters
     ----------
     path : Path
-        Host path of the workspace.
     bundle : Bundle
     submission : Submission
-    inside : str
-        The workspace's path as the sandboxed processes see it.
+    isolation : sandbox.Isolation
+    limits : Limits
     uid : int or None
-        The unprivileged uid the kernel drops to (None: it keeps the grader's).
-    kernel_limits : dict
-        ``RLIMIT_*`` name -> value, for the kernel.
-    env : dict
-        The kernel's environment (paths in it use ``inside``).
+        The uid the worker drops to (the grader runs as root), else None.
+    group : cgroup.SubmissionCgroup or None
+        The submission's control group, which the worker joins.
+
+    Returns
+    -------
+    Workspace
     """
-    path = Path(path)
-    path.mkdir(mode=0o755)
-    os.chmod(path, 0o755)
-    kit = path / "kit"
+    root = Path(path)
+    root.mkdir(mode=0o700)
+    kit = root / "kit"
     shutil.copytree(bundle.kit, kit, symlinks=False)
-    for rel, data in submission.student_files.items():
-        target = kit / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.is_symlink():
-            target.unlink()
-        target.write_bytes(data)
     notebooks = kit / "notebooks"
     if notebooks.exists():
         shutil.rmtree(notebooks)
     notebooks.mkdir()
     for name, source in bundle.notebooks.items():
         shutil.copyfile(source, notebooks / name)
-    _readable_tree(kit)
-    for name in bundle.notebooks:
-        os.chmod(notebooks / name, 0o600 if uid is not None else 0o644)
 
-    grader = path / "grader"
-    grader.mkdir(mode=0o700)
-    for name in IN_WORKSPACE:
-        shutil.copyfile(HERE / name, grader / name)
-    spec = grader / "share" / "kernels" / KERNEL_NAME
-    spec.mkdir(parents=True)
-    config = f"{inside}/grader/launcher.json"
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, f"{inside}/grader/launcher.py", config, "-f", "{connection_file}"],
-        "display_name": "Python (grading)", "language": "python",
-        "interrupt_mode": "signal"}))
-    (grader / "launcher.json").write_text(json.dumps({
-        "python": sys.executable, "uid": uid, "limits": kernel_limits,
-        "scratch": f"{inside}/scratch", "scratch_dirs": list(SCRATCH_DIRS), "env": env}))
+    worker_kit = root / "worker"
+    worker_kit.mkdir()
+    for package in sorted({rel.split("/", 1)[0] for rel in bundle.student_files}):
+        shutil.copytree(bundle.kit / package, worker_kit / package, symlinks=False)
+    for rel, data in submission.student_files.items():
+        target = worker_kit / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    _readable_tree(worker_kit)
+
+    grader = root / "grader"
+    grader.mkdir()
+    for sub in ("runtime", "home", "ipython", "python", "share/kernels/" + KERNEL_NAME):
+        (grader / sub).mkdir(parents=True)
+    (grader / "python" / "instructor").symlink_to(INSTRUCTOR, target_is_directory=True)
+    shutil.copyfile(PLUGIN, grader / PLUGIN.name)
     (grader / "pytest.ini").write_text("[pytest]\n")
-    for sub in ("runtime", "home"):
-        (grader / sub).mkdir()
 
-    scratch = path / "scratch"
-    scratch.mkdir(mode=0o700)
-    for sub in SCRATCH_DIRS:
-        (scratch / sub).mkdir(mode=0o700)
-    if uid is not None:
-        for folder, _, files in os.walk(scratch):
-            os.chown(folder, uid, uid)
-    return path
+    workspace = Workspace(root, kit, grader, secrets.token_hex(16))
+    kernel_config = _kernel_config(workspace, bundle, isolation, limits, uid, group)
+    (grader / "kernel.json").write_text(json.dumps(kernel_config, indent=1))
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                 "--ext=instructor.grading.kernel.extension", "--HistoryManager.enabled=False"],
+        "display_name": "Python (grading, trusted)", "language": "python",
+        "interrupt_mode": "signal",
+        "env": {KERNEL_CONFIG: str(grader / "kernel.json"),
+                "PYTHONPATH": str(grader / "python"),
+                "IPYTHONDIR": str(grader / "ipython"),
+                "MPLBACKEND": "Agg",
+                **({"GRADER_REFERENCE": str(bundle.reference)} if bundle.reference else {}),
+                **{name: "1" for name in sandbox.THREAD_VARIABLES}}}
+    (grader / "share" / "kernels" / KERNEL_NAME / "kernel.json").write_text(json.dumps(spec))
+    return workspace
+
+
+def _kernel_config(workspace, bundle, isolation, limits, uid, group):
+    secure = isolation.secure
+    scratch = workspace.root / "scratch"
+    if not secure:
+        scratch.mkdir()
+    worker = {
+        "uid": uid if secure else None,
+        "limits": worker_limits(limits, secure),
+        "kit": sandbox.KIT if secure else str(workspace.root / "worker"),
+        "scratch": sandbox.SCRATCH if secure else str(scratch),
+        "own_pid_namespace": secure,
+        "result_cap": limits.result_mb << 20,
+    }
+    command, env = sandbox.worker_command(isolation, workspace.root / "worker", WORKER_CODE,
+                                          scratch, limits.scratch_mb << 20, json.dumps(worker))
+    outlines = {module_name(rel): outline((bundle.kit / rel).read_text(encoding="utf-8"))
+                for rel in bundle.student_files}
+    return {
+        "nonce": workspace.nonce,
+        "command": command,
+        "env": env or None,
+        "cgroups": group.procs_files if group is not None else [],
+        "oom_counter": str(group.oom_counter) if group is not None and group.oom_counter else None,
+        "call_timeout": limits.call_timeout,
+        "start_timeout": 60,
+        "result_cap": limits.result_mb << 20,
+        "output_cap": limits.output_kb * 1000,
+        "log": str(workspace.worker_log),
+        "modules": outlines,
+        "session_per_cell": True,
+        "limits": asdict(limits),
+    }
+
+
+def worker_limits(limits, secure):
+    """The resource limits of every process of the worker (``RLIMIT_*`` -> value)."""
+    found = {"RLIMIT_AS": limits.memory_mb << 20, "RLIMIT_FSIZE": limits.file_mb << 20,
+             "RLIMIT_NOFILE": limits.open_files, "RLIMIT_CORE": 0,
+             "RLIMIT_CPU": int(limits.timeout) + 5}
+    if secure:
+        # Counted per uid in the sandbox's user namespace, or for the worker's
+        # own uid: the sandbox's processes only. Without a sandbox it would
+        # count the grader's own processes too.
+        found["RLIMIT_NPROC"] = limits.processes
+    return found
 
 
 def _readable_tree(root):
-    """Directories 0755, files 0644, owned by the grader: the student reads, never writes."""
+    """Directories 0755, files 0644: the worker reads, never writes (it is read-only too)."""
     for folder, dirs, files in os.walk(root):
         os.chmod(folder, 0o755)
         for name in files:
