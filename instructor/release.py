@@ -13,8 +13,10 @@ One source (this repository, with reference solutions and all checks) gives
 ``OUT/autograder/``
     What the grader needs and no student may see (layout in
     :data:`AUTOGRADER_README` and ``manifest.json``). It holds the reference
-    *outputs* of every check, never the reference *code*: its copy of the
-    package carries the same stubs as the student kit.
+    *outputs* of every check; its copy of the package carries the same stubs
+    as the student kit. The only solution code in it is ``reference/``, the
+    loss files the speed checks time a student's losses against, read only
+    by the grader's trusted kernel.
 
 Before it builds anything, the release refuses (:class:`ReleaseError`, every
 problem listed) when a solution marker is unbalanced, a region is empty or not
@@ -46,6 +48,7 @@ from pathlib import Path
 
 from . import notebooks as nbs
 from .atomic import replace_dir
+from .grading.speed import REFERENCE_FILES, REFERENCE_VARIABLE
 from .regions import BEGIN, END, RegionError, find_regions, replace_regions
 
 MARKER_FILE = ".release-manifest"
@@ -342,6 +345,11 @@ def check_reference_outputs(root, files, notebooks, mode="full", timeout=600, lo
 
 def _execute_and_compare(root, files, notebooks, mode, timeout, log):
     problems = []
+    # Hidden checks may use the instructor's own helpers (the speed checks
+    # time the student's loss against the reference's): both come from the
+    # source, behind the scratch kit on the kernel's path.
+    env = {DATASET_ENV_VAR: "digits", "PYTHONPATH": str(Path(root).resolve()),
+           REFERENCE_VARIABLE: str(Path(root).resolve())}
     with tempfile.TemporaryDirectory(prefix="release-reference-") as scratch:
         scratch = Path(scratch)
         for name in files:
@@ -353,7 +361,7 @@ def _execute_and_compare(root, files, notebooks, mode, timeout, log):
             runs = (["full"] if mode == "full" else []) + ["checks"]
             for run in runs:
                 found = _run_and_compare(name, nb if run == "full" else nbs.checks_only(nb),
-                                         run, scratch / NOTEBOOK_DIR, timeout, log,
+                                         run, scratch / NOTEBOOK_DIR, timeout, log, env,
                                          after_full=run == "checks" and mode == "full")
                 problems.extend(found)
                 if found:
@@ -361,7 +369,7 @@ def _execute_and_compare(root, files, notebooks, mode, timeout, log):
     return problems
 
 
-def _run_and_compare(name, runnable, run, cwd, timeout, log, after_full=False):
+def _run_and_compare(name, runnable, run, cwd, timeout, log, env, after_full=False):
     problems = []
     how = "whole" if run == "full" else "set-up and checks only"
     if log:
@@ -369,8 +377,7 @@ def _run_and_compare(name, runnable, run, cwd, timeout, log, after_full=False):
     try:
         # The embedded data set, whatever this machine has downloaded (checks
         # must not depend on it, and whole notebooks then run the same everywhere).
-        executed = nbs.execute(runnable, cwd=cwd, timeout=timeout,
-                               env={DATASET_ENV_VAR: "digits"})
+        executed = nbs.execute(runnable, cwd=cwd, timeout=timeout, env=env)
     except Exception as error:  # nbclient raises CellExecutionError, timeouts, ...
         return [f"{name} ({how}): does not run with the reference solution: "
                 f"{_first_lines(str(error), 12)}"]
@@ -544,7 +551,8 @@ AUTOGRADER_README = """\
 
 Made by `python -m instructor release`. Everything the grader needs, nothing
 it does not: the *outputs* of the reference solution are here (stored in the
-check cells), the reference *code* is not.
+check cells); of its *code*, only the loss files the speed checks time a
+student's losses against (`reference/`).
 
 - `manifest.json`: student files, every check (id, points, hidden, notebook,
   cell indexes), the versions that produced the reference outputs.
@@ -554,6 +562,11 @@ check cells), the reference *code* is not.
   (what grading runs: same verdicts, seconds instead of minutes).
 - `kit/`: the pristine provided files (`assignment/` with the student files
   as stubs, `datasets/`), laid out as the kit's root.
+- `reference/`: the reference solutions of the loss files
+  (`assignment/classifiers/linear_svm.py`, `softmax.py`), which only the
+  grader's trusted kernel reads: the speed checks time a student's vectorized
+  loss against the reference's. This is the one place the bundle holds
+  solution code: keep the bundle as private as the hidden checks.
 - `requirements.txt`: the student kit's requirements.
 
 `manifest.json` holds:
@@ -572,8 +585,8 @@ check cells), the reference *code* is not.
   counted from 0), "checks_cell" and "checks_nbval_cell" (the same in the
   checks-only notebook)}.
 - `max_score`, `public_max_score`: sums of points.
-- `layout`: {"kit", "notebooks", "checks", "requirements"}: the folder and
-  file names above.
+- `layout`: {"kit", "notebooks", "checks", "reference", "requirements"}: the
+  folder and file names above.
 
 A grading workspace: copy `kit/` to a fresh folder, copy the student files
 (`manifest.json` "student_files") from the submission over it, copy
@@ -606,6 +619,8 @@ def build_autograder(root, files, student, notebooks, dest, source_revision):
         else:
             _copy_file(root / name, dest / "kit" / name)
     _copy_file(root / "requirements.txt", dest / "requirements.txt")
+    for name in sorted(set(REFERENCE_FILES.values()) & set(files)):
+        _copy_file(root / name, dest / "reference" / name)
     manifest = {
         "format": MANIFEST_FORMAT,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -617,7 +632,7 @@ def build_autograder(root, files, student, notebooks, dest, source_revision):
         "max_score": sum(entry["points"] for entry in checks),
         "public_max_score": sum(entry["points"] for entry in checks if not entry["hidden"]),
         "layout": {"kit": "kit", "notebooks": "notebooks", "checks": "checks",
-                   "requirements": "requirements.txt"},
+                   "reference": "reference", "requirements": "requirements.txt"},
     }
     _write_json(dest / "manifest.json", manifest)
     _write_text(dest / "README.md", AUTOGRADER_README)

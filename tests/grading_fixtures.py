@@ -138,3 +138,48 @@ def zip_folder(folder, zip_path, prefix=""):
             if path.is_file():
                 z.write(path, prefix + path.relative_to(folder).as_posix())
     return zip_path
+
+
+# --------------------------------------------------------------------------
+# What the grader's tests need of this machine
+
+def need(what, reason):
+    """Skip (or, under CI=true, fail) a test that needs what this machine lacks."""
+    import os
+    import pytest
+    message = f"needs {what}: {reason}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " (CI=true: the CI machine must have it)")
+    pytest.skip(message)
+
+
+def machine():
+    """{"bubblewrap": bool, "root": bool, "cgroup": bool, "linux": bool} of this machine."""
+    import os
+    import sys
+    found = {"linux": sys.platform.startswith("linux"), "root": False, "bubblewrap": False,
+             "cgroup": False}
+    if not found["linux"]:
+        return found
+    from instructor.grading import cgroup, sandbox
+    found["root"] = os.geteuid() == 0
+    found["bubblewrap"] = sandbox._probe() is None
+    group = cgroup.create(64 << 20, 1, 64)
+    found["cgroup"] = group.holds["memory"] is not None
+    group.remove()
+    return found
+
+
+def payload_header(path):
+    """{"base": ..., "status": ..., "passes": set or "all"/"none", "needs": [...]} of a payload."""
+    import re
+    text = Path(path).read_text()
+    base = re.search(r"^# base: (\w+)", text, re.M)
+    verdict = re.search(r"^# verdict: ([\w-]+); passes: (.+)$", text, re.M)
+    needs = re.findall(r"^# needs: (\w+)", text, re.M)
+    if verdict is None:
+        raise ValueError(f"{path}: no '# verdict: <status>; passes: ...' line")
+    passes = verdict.group(2).split()
+    return {"base": base.group(1) if base else "correct", "status": verdict.group(1),
+            "passes": set(passes) if passes not in (["all"], ["none"]) else passes[0],
+            "needs": needs}

@@ -81,6 +81,11 @@ def softmax_loss_vectorized(W, X, y, reg):
     W (D, C), X (N, D), y (N,) of int, reg float; returns (loss, dW) with dW
     of shape (D, C) and W's dtype. Natural log, mean over the N examples,
     ``reg * sum(W**2)``, numerically stable. None of the inputs is modified.
+
+    Speed is graded too: at N = 500, D = 3073, C = 10 it must take at most
+    5x the reference's time (a hidden check times both on the grader's
+    machine). A loop over the examples, or a call to the naive version, is
+    15 to 25 times slower.
     """
     loss = 0.0
     dW = np.zeros_like(W)

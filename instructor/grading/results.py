@@ -227,7 +227,7 @@ def evaluate(bundle, items, timed_out=False, harness_returncode=0, nonce=""):
         status = "timeout"
         notes.append("The whole submission ran out of time." if timed_out
                      else "Some checks ran out of time.")
-    elif "crashed" in kinds:
+    elif kinds & {"crashed", "broken"}:
         status = "crashed"
         notes.append("The process running your code ended in some checks; each check after it "
                      "got a fresh one.")

@@ -1,5 +1,6 @@
-
-# --- adversarial payload: fill the disk through the one writable folder ---
+# Adversarial payload: fill the disk through the one writable folder, at import.
+# verdict: ok; passes: all
+# needs: bubblewrap
 import os as _os
 import tempfile as _tempfile
 

@@ -1,5 +1,6 @@
-
-# --- adversarial payload: start as many processes as possible (they sleep) ---
+# Adversarial payload: start as many processes as it can at import (they sleep).
+# verdict: ok; passes: all
+# needs: bubblewrap
 import subprocess as _subprocess
 
 _children = []

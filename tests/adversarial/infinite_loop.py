@@ -1,11 +1,11 @@
-
-# --- adversarial payload: an infinite loop at import that ignores interrupts ---
+# Adversarial payload: an infinite loop at import that swallows every interrupt.
+# verdict: timeout; passes: none
 def _forever():
     while True:
         try:
             while True:
                 pass
-        except BaseException:   # swallow nbval's KeyboardInterrupt
+        except BaseException:
             pass
 
 

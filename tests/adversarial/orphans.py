@@ -1,5 +1,6 @@
-
-# --- adversarial payload: start processes meant to outlive the grading ---
+# Adversarial payload: start processes at import that are meant to outlive the grading.
+# verdict: ok; passes: all
+# needs: bubblewrap
 import os as _os
 import subprocess as _subprocess
 

@@ -1,5 +1,5 @@
-
-# --- adversarial payload: leave the kernel at import ---
+# Adversarial payload: leave the process at import.
+# verdict: crashed; passes: none
 import os as _os
 
 _os._exit(3)

@@ -1,37 +1,31 @@
-
-# --- adversarial payload: write outside the workspace's scratch folder, read the
-# expected outputs, tamper with the harness's records; fail loudly if anything works ---
+# Adversarial payload: write outside the scratch folder and read what must stay secret (the
+# notebooks and their stored outputs, the grader's files, other submissions, the results);
+# fail loudly if anything works.
+# verdict: ok; passes: all
+# needs: bubblewrap
 import os as _os
-import pathlib as _pathlib
+import sys as _sys
 
-_here = _pathlib.Path.cwd()              # the kit's notebooks/ folder in the workspace
 _escaped = []
-_targets = ["/tmp/grader-escape", "/var/tmp/grader-escape", "/dev/shm/grader-escape",
-            "/grader-escape", "/etc/grader-escape", "/root/grader-escape",
-            str(_here / "grader-escape"),
-            str(_here.parent / "grader-escape"),
-            str(_here.parent / "assignment" / "grader_escape.py"),
-            str(_here.parent / "assignment" / "__init__.py"),
-            str(_here.parent.parent / "grader-escape"),
-            str(_here.parent.parent / "grader" / "items.jsonl"),
-            str(_here.parent.parent / "grader" / "launcher.py")]
-for _target in _targets:
+_python = tuple(p for p in {_sys.prefix, _sys.base_prefix} if p != "/")
+for _target in ["/tmp/grader-escape", "/var/tmp/grader-escape", "/dev/shm/grader-escape",
+                "/grader-escape", "/etc/grader-escape", "/root/grader-escape",
+                "/kit/grader-escape", "/kit/assignment/__init__.py", "/grader/worker.py",
+                _os.path.join(_os.getcwd(), "..", "grader-escape")]:
     try:
         with open(_target, "a") as _f:
             _f.write("escaped\n")
         _escaped.append("wrote " + _target)
     except OSError:
         pass
-for _notebook in _here.glob("*.ipynb"):
-    try:
-        _notebook.read_bytes()
-        _escaped.append("read " + str(_notebook))
-    except OSError:
-        pass
-try:
-    _os.kill(_os.getppid(), 9)           # the harness
-    _escaped.append("killed the harness")
-except OSError:
-    pass
+for _root, _dirs, _files in _os.walk("/", onerror=lambda error: None):
+    if _root.startswith(("/proc", "/sys", "/dev", "/usr", "/etc", "/lib", "/bin", "/sbin")) \
+            or _root.startswith(_python):
+        _dirs[:] = []
+        continue
+    for _name in _files:
+        if _name.endswith((".ipynb", ".jsonl", "kernel.json", "manifest.json", "result.json",
+                           "gradebook.csv")) or _name in ("linear_svm.py", "calc.ipynb"):
+            _escaped.append("found " + _os.path.join(_root, _name))
 if _escaped:
-    raise RuntimeError("escaped the workspace: " + "; ".join(_escaped))
+    raise RuntimeError("escaped the sandbox: " + "; ".join(_escaped[:20]))

@@ -176,7 +176,7 @@ class Link:
             packet = self._next_packet(deadline)
             if packet is None:
                 self.stop()
-                raise WorkerBroken("The sandbox for the student's code did not start in time.")
+                raise WorkerBroken("The sandbox for your code did not start in time.")
             if packet.get("event") == "ready":
                 self.ready = True
 
@@ -227,13 +227,23 @@ class Link:
             self.start()
             try:
                 self._wait_ready()
-                self.session = Session(self, self._spawn())
-                return self.session
+                opened = self._spawn()
+                break
             except WorkerBroken:
                 self.stop()
                 if attempt == 2:
                     raise
-        raise AssertionError("unreachable")
+        session = self.session = Session(self, opened)
+        # The student's modules' top-level code runs now, as it would in the
+        # notebook's set-up cell: what it prints is no check's output, and a
+        # failed import is raised again by every call.
+        session.forwarding = False
+        try:
+            session.request("import", list(self.config.get("modules", {})), None, [], {},
+                            label="importing your files")
+        finally:
+            session.forwarding = True
+        return session
 
     def _spawn(self):
         self.serial += 1
@@ -248,7 +258,7 @@ class Link:
             for fd in (out_read, err_read):
                 os.close(fd)
             kernel_end.close()
-            raise WorkerBroken("The sandbox for the student's code stopped answering.")
+            raise WorkerBroken("The sandbox for your code stopped answering.")
         finally:
             worker_end.close()
             os.close(out_write)
@@ -260,7 +270,7 @@ class Link:
                 for fd in (out_read, err_read):
                     os.close(fd)
                 kernel_end.close()
-                raise WorkerBroken("The sandbox for the student's code did not start a process.")
+                raise WorkerBroken("The sandbox for your code did not start a process.")
             if packet.get("event") == "spawned" and packet.get("session") == number:
                 return number, kernel_end, out_read, err_read
 
@@ -312,6 +322,7 @@ class Session:
         os.set_blocking(self.err, False)
         self.closed = False
         self.released = False
+        self.forwarding = True
         self.ended = None
         self.printed = 0
         self.decoders = {STDOUT: codecs.getincrementaldecoder("utf-8")("replace"),
@@ -386,11 +397,11 @@ class Session:
             try:
                 reply = values.decode(payload)
             except values.ProtocolError as error:
-                raise WorkerBroken(f"The student's process answered {label} with something "
+                raise WorkerBroken(f"Your code's process answered {label} with something "
                                    f"that is not a value ({error}).") from None
             if type(reply) is not tuple or len(reply) != 4 or reply[0] != number \
                     or reply[1] not in REPLY_KINDS:
-                raise WorkerBroken(f"The student's process answered {label} out of turn.")
+                raise WorkerBroken(f"Your code's process answered {label} out of turn.")
         except BaseException:
             # A timeout, a dead or lying child, an interrupt (the cell's own
             # timeout): this process is of no more use.
@@ -451,7 +462,7 @@ class Session:
                             try:
                                 done = incoming.feed(data)
                             except values.ProtocolError as error:
-                                raise WorkerBroken(f"The student's process sent too much for "
+                                raise WorkerBroken(f"Your code's process sent too much for "
                                                    f"{label}: {error}.") from None
                             if done:
                                 self._drain()
@@ -465,7 +476,7 @@ class Session:
             packet, fds = wire.receive_packet(self.link.control)
         except (wire.ChannelClosed, OSError, values.ProtocolError):
             self.link.stop()
-            raise WorkerDied(f"The sandbox of the student's code ended while {label} ran.") \
+            raise WorkerDied(f"The sandbox of your code ended while {label} ran.") \
                 from None
         if isinstance(packet, dict) and packet.get("event") == "ended" \
                 and packet.get("session") == self.number:
@@ -480,7 +491,7 @@ class Session:
             packet = self.link._next_packet(deadline)
             if packet is None:
                 self.link.stop()
-                raise WorkerDied(f"The student's process ended while {label} ran.")
+                raise WorkerDied(f"Your code's process ended while {label} ran.")
             if packet.get("event") == "ended" and packet.get("session") == self.number:
                 self.ended = packet
         self._drain()
@@ -493,14 +504,14 @@ class Session:
         self.release()
         oom_after = self.link.oom_kills()
         if self.oom_before is not None and oom_after is not None and oom_after > self.oom_before:
-            raise OutOfMemory(f"The student's code used more memory than the submission's "
-                              f"limit while {label} ran; the grader stopped it.")
+            raise OutOfMemory(f"Your code used more memory than the submission's limit "
+                              f"while {label} ran; the grader stopped it.")
         if "SIGXCPU" in how:
             raise CallTimedOut(f"{label} used up the CPU time allowed; the grader stopped it.")
         if "SIGXFSZ" in how:
-            raise WorkerDied(f"The student's code wrote a file larger than the grader allows "
-                             f"while {label} ran.")
-        raise WorkerDied(f"The student's process ended ({how[:60]}) while {label} ran.")
+            raise WorkerDied(f"Your code wrote a file larger than the grader allows while "
+                             f"{label} ran.")
+        raise WorkerDied(f"Your code's process ended ({how[:60]}) while {label} ran.")
 
     def _forward(self, stream):
         fd = self.out if stream == STDOUT else self.err
@@ -512,6 +523,8 @@ class Session:
             data = b""
         if not data:
             return False
+        if not self.forwarding:
+            return True
         cap = int(self.link.config["output_cap"])
         text = self.decoders[stream].decode(data)
         if self.printed >= cap:

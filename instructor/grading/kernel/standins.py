@@ -133,7 +133,7 @@ class RemoteObject:
         if reply[0] != "handle":
             _value(reply, args, kwargs)
         if type(reply[1]) is not int:
-            raise WorkerBroken(f"The student's process made no {kind._grader_name} object.")
+            raise WorkerBroken(f"Your code's process made no {kind._grader_name} object.")
         object.__setattr__(self, "_grader_remote", (link.session, reply[1]))
         _write_back(reply[2], args, kwargs)
 
@@ -232,12 +232,12 @@ def _value(reply, args, kwargs):
     kind, payload, changed = reply
     if kind == "error":
         if not isinstance(payload, dict):
-            raise WorkerBroken("The student's process sent a malformed error.")
+            raise WorkerBroken("Your code's process sent a malformed error.")
         raise student_exception(payload)
     if kind == "refused":
         raise ResultRefused(str(payload)[:1000])
     if kind != "value":
-        raise WorkerBroken(f"The student's process sent a {kind!r} where a value was due.")
+        raise WorkerBroken(f"Your code's process sent a {kind!r} where a value was due.")
     _write_back(changed, args, kwargs)
     return payload
 

@@ -266,7 +266,7 @@ class _Writer:
         if nbytes == 0:
             return
         # A view of the array's own memory, in its own order: no copy.
-        view = memoryview(data.reshape(-1, order="F" if fortran else "C")).cast("B")
+        view = memoryview(data.reshape(-1, order="F" if fortran else "C").view(np.uint8))
         if nbytes >= _LARGE:
             self.put_large(view)
         else:

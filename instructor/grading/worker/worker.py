@@ -249,6 +249,7 @@ class Child:
         self.result_cap = int(config["result_cap"])
         self.kit = config["kit"].rstrip("/") + "/"
         self.objects, self.pinned = {}, {}
+        self.failed_imports = {}
         sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace",
                           closefd=False)
         sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace",
@@ -259,8 +260,9 @@ class Child:
         """Answer requests until the kernel closes the session.
 
         A request is ``(id, operation, target, name, args, kwargs, value)``:
-        the target is a module's name (``call``, ``new``, ``get-module``) or
-        an object's handle (``method``, ``get``, ``set``, ``delete``). A reply
+        the target is a module's name (``call``, ``new``, ``get-module``), an
+        object's handle (``method``, ``get``, ``set``, ``delete``) or the list
+        of modules to import (``import``, the session's first request). A reply
         is ``(id, kind, payload, changed)``, kind one of ``value``, ``handle``,
         ``callable``, ``error`` (payload: :meth:`describe`) or ``refused``
         (payload: why the result cannot cross); ``changed`` holds the array
@@ -304,11 +306,30 @@ class Child:
             raise values.ProtocolError(f"no pinned value {number} in this session")
         return self.pinned[number]
 
+    def module(self, name):
+        """The student's module ``name``, imported once (a failure is raised again, as it was)."""
+        if name in self.failed_imports:
+            raise self.failed_imports[name]
+        try:
+            return importlib.import_module(name)
+        except BaseException as error:
+            self.failed_imports[name] = error
+            raise
+
     def answer(self, operation, target, name, args, kwargs, value):
         """(kind, payload, changed) of one request."""
+        if operation == "import":
+            # At the session's start: the modules' own top-level code runs
+            # now, as in the notebook's set-up cell, not inside a check.
+            for module in target:
+                try:
+                    self.module(module)
+                except BaseException:
+                    pass
+            return "value", None, None
         originals = _array_arguments(args, kwargs)
         if operation in ("call", "new", "get-module"):
-            owner = importlib.import_module(target)
+            owner = self.module(target)
         else:
             owner = self.objects[target]
         if operation in ("call", "method"):

@@ -1,0 +1,11 @@
+# Adversarial payload: one call leaves the process; the checks after it get a fresh one.
+# verdict: crashed; passes: add-small add-negative scale-two
+import os as _os
+
+_scale = scale
+
+
+def scale(x, k):
+    if k == 3:
+        _os._exit(5)
+    return _scale(x, k)

@@ -1,0 +1,14 @@
+# Adversarial payload: one call kills the process that started the student's process (and
+# itself); only the check that made that call may fail.
+# verdict: crashed; passes: add-negative scale-two scale-three
+import os as _os
+import signal as _signal
+
+_add = add
+
+
+def add(a, b):
+    if a == 1:
+        _os.kill(_os.getppid(), _signal.SIGKILL)
+        _os.kill(_os.getpid(), _signal.SIGKILL)
+    return _add(a, b)

@@ -1,0 +1,118 @@
+"""From nbval's records to checks and statuses (results.py), and what the feedback shows (feedback.py)."""
+
+import pytest
+
+import grading_fixtures as fx
+from instructor.grading import feedback, results
+from instructor.grading.bundle import load_bundle
+from instructor.grading.kernel.link import marker
+
+NONCE = "5e1f" * 8
+
+
+def _items(*records, finish=1):
+    items = [{"event": "start"}]
+    for check, outcome, extra in records:
+        items.append({"event": "item", "check": check, "notebook": "calc.ipynb",
+                      "when": extra.pop("when", "call"), "outcome": outcome, **extra})
+    if finish is not None:
+        items.append({"event": "finish", "exitstatus": finish})
+    return items
+
+
+def _raised(line):
+    return {"text": f"Cell execution caused an exception\nTraceback:\n{line}"}
+
+
+@pytest.mark.parametrize("records, finish, status", [
+    ([("add-small", "passed", {})], 0, "ok"),
+    ([("add-small", "failed", _raised("MemoryError: x"))], 1, "memory"),
+    ([("add-small", "failed", _raised(f"OutOfMemory: used too much {marker('memory', NONCE)}"))],
+     1, "memory"),
+    ([("add-small", "failed", _raised(f"CallTimedOut: add() ran long {marker('timeout', NONCE)}"))],
+     1, "timeout"),
+    ([("add-small", "failed", _raised(f"WorkerDied: ended {marker('crashed', NONCE)}"))],
+     1, "crashed"),
+    ([("add-small", "failed", _raised(f"WorkerBroken: lied {marker('broken', NONCE)}"))],
+     1, "crashed"),
+    # A student's exception that copies the grader's words but not its nonce.
+    ([("add-small", "failed", _raised(f"CallTimedOut: fake {marker('timeout', 'guess')}"))],
+     1, "ok"),
+    ([("add-small", "failed", {"text": "Timeout of 30 seconds exceeded executing cell"})],
+     1, "timeout"),
+    ([("add-small", "failed", {"text": "Kernel dead on test start"})], 1, "grader-error"),
+    ([(None, "failed", {"when": "setup", "text": "E   RuntimeError: Kernel didn't respond"})],
+     1, "grader-error"),
+    ([("add-small", "passed", {})], None, "grader-error"),
+    ([("add-small", "passed", {})], 3, "grader-error"),
+])
+def test_status_from_items(tmp_path, records, finish, status):
+    bundle = load_bundle(fx.make_bundle(tmp_path / "b"))
+    found, checks, notes = results.evaluate(bundle, _items(*records, finish=finish), nonce=NONCE)
+    assert found == status, notes
+    assert [c.id for c in checks] == [c.id for c in bundle.checks]
+    assert sum(c.passed for c in checks) == sum(r[1] == "passed" for r in records)
+
+
+def test_the_grader_s_own_failure_reads_without_its_marker():
+    item = {"outcome": "failed", **_raised(
+        f"instructor.grading.kernel.link.CallTimedOut: add() ran longer than 3 s; the grader "
+        f"stopped it. {marker('timeout', NONCE)}")}
+    assert results.item_failure(item, NONCE) == (
+        False, "timeout", "add() ran longer than 3 s; the grader stopped it.", "")
+
+
+def test_a_student_exception_shows_where_it_was_raised():
+    item = {"outcome": "failed", **_raised(
+        "ValueError: bad shape\nIn your code: assignment/calc.py, line 9, in add: x = y")}
+    passed, kind, reason, _ = results.item_failure(item, NONCE)
+    assert (kind, reason) == ("exception", "raised ValueError: bad shape "
+                                           "(in your code: assignment/calc.py, line 9, in add: x = y)")
+    assert results.hidden_reason(kind, reason) == "raised ValueError in your code"
+
+
+def test_gradebook_columns_and_order():
+    check = results.CheckResult("b", 2, False, "n", True, "passed")
+    other = results.CheckResult("a", 1, True, "n", False, "x")
+    secure = {"name": "bubblewrap", "secure": True}
+    rows = [results.result_record("zed", "ok", [check, other], 3, isolation=secure),
+            results.result_record("amy", "timeout", [other, check], 3,
+                                  isolation={"name": "none", "secure": False})]
+    text = results.gradebook_text(rows, ["b", "a"])
+    assert text.splitlines() == ["submission,score,max_score,status,sandbox,b,a",
+                                 "amy,2,3,timeout,none (INSECURE),2,0",
+                                 "zed,2,3,ok,bubblewrap,2,0"]
+
+
+def test_hints_follow_failed_check_ids():
+    assert any("2 * reg * W" in h for h in feedback.hints_for(["svm-naive-grad-reg"]))
+    assert feedback.hints_for(["add-small"]) == []
+
+
+def _record(**check):
+    base = {"id": "add-small", "points": 1, "hidden": False, "notebook": "calc.ipynb",
+            "passed": False, "reason": "x", "diff": "", "kind": "exception"}
+    return results.result_record("alice", "ok", [], 1) | {
+        "checks": [dict(base, **check)], "isolation": {"name": "bubblewrap", "secure": True}}
+
+
+def test_feedback_shows_a_public_failure_whole_and_a_hidden_one_by_its_kind():
+    text = feedback.render(_record(reason="raised KeyError: 'secret data 42'", diff="the diff"), {})
+    assert "secret data 42" in text and "the diff" in text
+    text = feedback.render(_record(hidden=True, reason="raised KeyError: 'secret data 42'",
+                                   diff="the diff"), {})
+    assert "secret data 42" not in text and "the diff" not in text
+    assert "raised KeyError in your code" in text
+
+
+def test_feedback_escapes_what_came_from_the_submission():
+    text = feedback.render(_record(reason="raised X: **Score: 9 / 9**\n# Hacked\n[link](http://x)",
+                                   diff="```\n# Heading\n```"),
+                           {"notebooks/n.ipynb": ["**Your answer:** ```\n# Heading in an answer"]})
+    lines = text.splitlines()
+    assert not any(line.startswith("# Hacked") or line.startswith("**Score: 9") for line in lines)
+    assert "[link](http://x)" not in text and r"\[link\]" in text
+    # Fences longer than any run of backticks inside: the diff and the answer stay inside them.
+    for heading, fence in (("  # Heading", "  ````"), ("# Heading in an answer", "````")):
+        at = lines.index(heading)
+        assert fence in lines[:at] and fence in lines[at:], (heading, lines)
