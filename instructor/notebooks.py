@@ -99,7 +99,7 @@ def clear_outputs(nb, keep_checks=True):
     return cleared
 
 
-def execute(nb, cwd, timeout=600, env=None):
+def execute(nb, cwd, timeout=600, env=None, kernel_dir=None, allow_errors=False):
     """Run every cell of a copy of nb in a fresh kernel of this Python.
 
     Parameters
@@ -112,6 +112,11 @@ def execute(nb, cwd, timeout=600, env=None):
     env : dict or None
         Environment variables to set for the kernel only, on top of this
         process's (which stays as it is).
+    kernel_dir : path or None
+        A kernel spec's folder (holding ``kernel.json``) to start instead of
+        this Python's ``python3`` (the grader's trusted kernel, say).
+    allow_errors : bool
+        Go on after a cell that raised (its error is in its outputs).
 
     Returns
     -------
@@ -121,10 +126,18 @@ def execute(nb, cwd, timeout=600, env=None):
     from nbclient import NotebookClient
 
     executed = copy.deepcopy(nb)
+    extra = {}
+    if kernel_dir is not None:
+        from jupyter_client import KernelManager
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        specs = KernelSpecManager()
+        specs.kernel_dirs = [str(Path(kernel_dir).parent)]
+        extra["km"] = KernelManager(kernel_name=Path(kernel_dir).name, kernel_spec_manager=specs)
     client = NotebookClient(
-        executed, timeout=timeout, kernel_name="python3",
+        executed, timeout=timeout, kernel_name="python3" if kernel_dir is None else Path(kernel_dir).name,
         resources={"metadata": {"path": str(cwd)}},
-        allow_errors=False)
+        allow_errors=allow_errors, **extra)
     # No figure needs drawing to compare or store check outputs.
     kernel_env = {**os.environ, "MPLBACKEND": "Agg", **(env or {})}
     client.execute(env=kernel_env)

@@ -183,3 +183,43 @@ def payload_header(path):
     return {"base": base.group(1) if base else "correct", "status": verdict.group(1),
             "passes": set(passes) if passes not in (["all"], ["none"]) else passes[0],
             "needs": needs}
+
+
+def open_link(folder, sources, **config):
+    """A Link to a real worker over a package made of ``sources`` (POSIX path -> text).
+
+    The worker runs in bubblewrap where it works here, else without a sandbox.
+    Returns (link, finder): put ``finder`` on ``sys.meta_path`` to import the
+    package's modules as stand-ins (a test-only name, so no real module clashes).
+    """
+    import json
+    import os
+    from instructor.grading import sandbox
+    from instructor.grading.kernel.link import Link
+    from instructor.grading.kernel.standins import StandInFinder, outline
+    from instructor.grading.workspace import WORKER_CODE, module_name
+    folder = Path(folder)
+    kit = folder / "kit"
+    for rel, text in sources.items():
+        (kit / rel).parent.mkdir(parents=True, exist_ok=True)
+        (kit / rel).write_text(text)
+    isolation = sandbox.detect(insecure=not machine()["bubblewrap"])
+    scratch = folder / "scratch"
+    scratch.mkdir()
+    secure = isolation.secure
+    worker = {"uid": 100_000 + os.getpid() % 50_000 if secure and os.geteuid() == 0 else None,
+              "limits": {"RLIMIT_AS": 2 << 30, "RLIMIT_CORE": 0,
+                         **({"RLIMIT_NPROC": 16} if secure else {})},
+              "kit": sandbox.KIT if secure else str(kit),
+              "scratch": sandbox.SCRATCH if secure else str(scratch),
+              "own_pid_namespace": secure, "result_cap": config.pop("result_cap", 1 << 24)}
+    command, env = sandbox.worker_command(isolation, kit, WORKER_CODE, scratch, 1 << 24,
+                                          json.dumps(worker))
+    modules = {module_name(rel): outline(text) for rel, text in sources.items()
+               if not rel.endswith("__init__.py")}
+    link = Link({"nonce": "n0nce", "command": command, "env": env or None, "cgroups": [],
+                 "oom_counter": None, "call_timeout": config.pop("call_timeout", 20),
+                 "start_timeout": 60, "result_cap": worker["result_cap"],
+                 "output_cap": config.pop("output_cap", 10_000), "log": str(folder / "worker.log"),
+                 "modules": modules, **config})
+    return link, StandInFinder(link, modules)

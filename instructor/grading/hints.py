@@ -15,26 +15,27 @@ COMMON_MISTAKES = {
         'svm_loss_naive: the gradient is a sum over the examples, not a mean (missing '
         '1/N).'),
     'svm_vec_grad_no_mean': (
-        ('nb1-svm-lecture-example', 'nb1-regularized-example', 'svm-vec-grad',
-         'svm-vec-edge-hidden', 'svm-vec-reg-hidden', 'nb4-gradient-check'),
+        ('nb1-regularized-example', 'nb1-svm-lecture-example', 'nb4-gradient-check',
+         'svm-vec-edge-hidden', 'svm-vec-grad', 'svm-vec-reg-hidden',
+         'svm-vec-speed-hidden'),
         'svm_loss_vectorized: the gradient is a sum over the examples, not a mean '
         '(missing 1/N).'),
     'svm_half_reg': (
-        ('nb1-regularized-example', 'svm-naive-grad-reg', 'svm-naive-edge-hidden',
-         'svm-vec-loss', 'svm-vec-edge-hidden', 'svm-vec-float32-hidden',
-         'svm-vec-reg-hidden', 'nb4-gradient-check'),
+        ('nb1-regularized-example', 'nb4-gradient-check', 'svm-naive-edge-hidden',
+         'svm-naive-grad-reg', 'svm-vec-edge-hidden', 'svm-vec-float32-hidden',
+         'svm-vec-loss', 'svm-vec-reg-hidden', 'svm-vec-speed-hidden'),
         'SVM: the 0.5 * reg convention (loss 0.5 * reg * sum(W**2), gradient reg * W); '
         "this kit's loss is reg * sum(W**2), whose gradient is 2 * reg * W."),
     'svm_grad_no_reg': (
-        ('nb1-regularized-example', 'svm-naive-grad-reg', 'svm-naive-edge-hidden',
-         'svm-vec-grad', 'svm-vec-edge-hidden', 'svm-vec-reg-hidden',
-         'nb4-gradient-check'),
+        ('nb1-regularized-example', 'nb4-gradient-check', 'svm-naive-edge-hidden',
+         'svm-naive-grad-reg', 'svm-vec-edge-hidden', 'svm-vec-grad',
+         'svm-vec-reg-hidden', 'svm-vec-speed-hidden'),
         'SVM: the gradient lacks the regularization term 2 * reg * W (the loss has it).'),
     'svm_vec_includes_correct_class': (
-        ('nb1-svm-lecture-example', 'nb1-loss-at-init', 'nb1-regularized-example',
-         'nb1-jiggle', 'svm-vec-loss', 'svm-vec-grad', 'svm-vec-edge-hidden',
-         'svm-vec-float32-hidden', 'svm-vec-reg-hidden', 'svm-train',
-         'nb4-gradient-check'),
+        ('nb1-jiggle', 'nb1-loss-at-init', 'nb1-regularized-example',
+         'nb1-svm-lecture-example', 'nb4-gradient-check', 'svm-train',
+         'svm-vec-edge-hidden', 'svm-vec-float32-hidden', 'svm-vec-grad',
+         'svm-vec-loss', 'svm-vec-reg-hidden', 'svm-vec-speed-hidden'),
         "svm_loss_vectorized: the correct class's own margin (always 1) is not zeroed, "
         'so the sum runs over j = y_i too: +1 on every loss and a wrong gradient.'),
     'svm_vec_float64_gradient': (
@@ -50,24 +51,24 @@ COMMON_MISTAKES = {
         "softmax_loss_vectorized: no shift by each row's max score, so exp overflows "
         '(inf, nan) for scores near 1000.'),
     'softmax_log10': (
-        ('nb1-softmax-lecture-example', 'nb1-loss-at-init', 'nb1-regularized-example',
-         'nb1-jiggle', 'softmax-naive-loss', 'softmax-naive-grad',
-         'softmax-naive-edge-hidden', 'softmax-naive-stable', 'softmax-vec-loss',
-         'softmax-vec-grad', 'softmax-vec-stable', 'softmax-vec-edge-hidden',
-         'softmax-vec-float32-hidden', 'softmax-vec-reg-hidden', 'softmax-train',
-         'nb4-gradient-check', 'nb4-step-sizes'),
+        ('nb1-jiggle', 'nb1-loss-at-init', 'nb1-regularized-example',
+         'nb1-softmax-lecture-example', 'nb4-gradient-check', 'nb4-step-sizes',
+         'softmax-naive-edge-hidden', 'softmax-naive-grad', 'softmax-naive-loss',
+         'softmax-naive-stable', 'softmax-train', 'softmax-vec-edge-hidden',
+         'softmax-vec-float32-hidden', 'softmax-vec-grad', 'softmax-vec-loss',
+         'softmax-vec-reg-hidden', 'softmax-vec-speed-hidden', 'softmax-vec-stable'),
         'softmax: log base 10 (np.log10) instead of the natural log (np.log); '
         "-log10(0.13) = 0.89 is the lecture's slip, -ln(0.13) = 2.04."),
     'softmax_half_reg': (
-        ('nb1-regularized-example', 'softmax-naive-loss', 'softmax-naive-edge-hidden',
-         'softmax-vec-loss', 'softmax-vec-edge-hidden', 'softmax-vec-float32-hidden',
-         'softmax-vec-reg-hidden'),
+        ('nb1-regularized-example', 'softmax-naive-edge-hidden', 'softmax-naive-loss',
+         'softmax-vec-edge-hidden', 'softmax-vec-float32-hidden', 'softmax-vec-loss',
+         'softmax-vec-reg-hidden', 'softmax-vec-speed-hidden'),
         'softmax: the 0.5 * reg convention (loss 0.5 * reg * sum(W**2), gradient reg * '
         "W); this kit's loss is reg * sum(W**2), whose gradient is 2 * reg * W."),
     'softmax_grad_no_reg': (
-        ('nb1-regularized-example', 'softmax-naive-grad', 'softmax-naive-edge-hidden',
-         'softmax-vec-grad', 'softmax-vec-edge-hidden', 'softmax-vec-reg-hidden',
-         'nb4-gradient-check'),
+        ('nb1-regularized-example', 'nb4-gradient-check', 'softmax-naive-edge-hidden',
+         'softmax-naive-grad', 'softmax-vec-edge-hidden', 'softmax-vec-grad',
+         'softmax-vec-reg-hidden', 'softmax-vec-speed-hidden'),
         'softmax: the gradient lacks the regularization term 2 * reg * W (the loss has '
         'it).'),
     'softmax_naive_grad_no_minus_one': (
@@ -76,10 +77,10 @@ COMMON_MISTAKES = {
         'softmax_loss_naive: the gradient misses the -1 at the correct class (dL/ds_j = '
         'p_j - [j == y_i]).'),
     'softmax_vec_grad_no_minus_one': (
-        ('nb1-softmax-lecture-example', 'nb1-regularized-example', 'softmax-vec-grad',
-         'softmax-vec-stable', 'softmax-vec-edge-hidden', 'softmax-vec-reg-hidden',
-         'softmax-train', 'softmax-train-hidden', 'nb4-gradient-check',
-         'nb4-step-sizes'),
+        ('nb1-regularized-example', 'nb1-softmax-lecture-example', 'nb4-gradient-check',
+         'nb4-step-sizes', 'softmax-train', 'softmax-train-hidden',
+         'softmax-vec-edge-hidden', 'softmax-vec-grad', 'softmax-vec-reg-hidden',
+         'softmax-vec-speed-hidden', 'softmax-vec-stable'),
         'softmax_loss_vectorized: the gradient misses the -1 at the correct class '
         '(dL/ds_j = p_j - [j == y_i]).'),
     'softmax_log_of_probability': (

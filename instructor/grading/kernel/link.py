@@ -17,6 +17,7 @@ timeout from a student's exception that merely has the same name.
 
 import builtins
 import codecs
+import contextlib
 import json
 import os
 import secrets
@@ -296,6 +297,37 @@ class Link:
                 if packet.get("event") == "ended" and packet.get("session") == session.number:
                     break
         session.release()
+
+    @contextlib.contextmanager
+    def paused(self, timeout=5.0):
+        """Stop every process of the student's for the time of the block (no session: nothing)."""
+        if self.session is None:
+            yield
+            return
+        self._control("pause", "paused", timeout)
+        try:
+            yield
+        finally:
+            if self.session is not None:
+                self._control("resume", "resumed", timeout)
+
+    def _control(self, operation, answer, timeout):
+        try:
+            wire.send_packet(self.control, {"op": operation})
+        except OSError:
+            self.stop()
+            raise WorkerBroken("The sandbox for your code stopped answering.") from None
+        deadline = time.monotonic() + timeout
+        while True:
+            packet = self._next_packet(deadline)
+            if packet is None:
+                self.stop()
+                raise WorkerBroken("The sandbox for your code stopped answering.")
+            if packet.get("event") == answer:
+                return
+            if packet.get("event") == "ended" and self.session is not None \
+                    and packet.get("session") == self.session.number:
+                self.session.ended = packet
 
     def oom_kills(self):
         path = self.config.get("oom_counter")

@@ -108,6 +108,10 @@ class Forwarding:
         """End the current session: no process of the student's is left."""
         self.link.end_session()
 
+    def paused(self):
+        """A context in which every process of the student's is stopped."""
+        return self.link.paused()
+
 
 def stand_in_function(link, module, name, doc):
     def stand_in(*args, **kwargs):

@@ -118,6 +118,9 @@ class Parent:
                     for fd in fds:
                         os.close(fd)
                     self.kill_child()
+                elif operation in ("pause", "resume"):
+                    self.signal_all(signal.SIGSTOP if operation == "pause" else signal.SIGCONT)
+                    wire.send_packet(self.control, {"event": operation + "d"})
                 elif operation == "exit":
                     self.kill_child()
                     return
@@ -164,6 +167,20 @@ class Parent:
                 os.kill(self.child[0], signal.SIGKILL)
             except OSError:
                 pass
+
+    def signal_all(self, signum):
+        """Send signum to every process of the student's (this one excepted)."""
+        if self.child is None:
+            return
+        targets = [lambda: os.killpg(self.child[0], signum)]
+        if self.own_pid_namespace:
+            targets.append(lambda: os.kill(-1, signum))
+        for _ in range(2):          # twice: a process forked during the first is reached
+            for target in targets:
+                try:
+                    target()
+                except OSError:
+                    pass
 
     def reap(self):
         while True:

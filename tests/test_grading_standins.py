@@ -1,0 +1,241 @@
+"""Stand-ins and the worker (instructor/grading/kernel, instructor/grading/worker), one call at a time.
+
+A real worker process (in bubblewrap where it works) serves a small package;
+these tests import it through the stand-ins, as the trusted kernel does, and
+show what crosses and what does not.
+"""
+
+import importlib
+import io
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import grading_fixtures as fx
+from instructor.grading.kernel import link as links
+
+pytestmark = pytest.mark.skipif(not fx.machine()["linux"], reason="the grader runs on Linux")
+
+MODULE = '''"""A student's module."""
+
+import numpy as np
+
+print("printed at import")
+
+
+def double(x):
+    """Two times x."""
+    return 2 * x
+
+
+def shout(text, times=1):
+    print(text.upper() * times)
+    return len(text)
+
+
+def scale_in_place(X, factor):
+    X *= factor
+
+
+def fail(kind):
+    if kind == "key":
+        raise KeyError("missing")
+    if kind == "value":
+        raise ValueError("bad", 3)
+    if kind == "mine":
+        class ShapeTrouble(Exception):
+            pass
+        raise ShapeTrouble("it is mine")
+    if kind == "exit":
+        raise SystemExit(4)
+    if kind == "stub":
+        raise NotImplementedError("Implement fail in studentpkg/mod.py")
+
+
+def give(kind):
+    if kind == "matrix":
+        return np.asmatrix(np.eye(2))
+    if kind == "object":
+        return object()
+    if kind == "big":
+        return np.ones(2**22)
+    if kind == "nested":
+        return {"a": [1, (2.5, np.float32(3))], "b": None}
+
+
+def sleep(seconds):
+    import time
+    time.sleep(seconds)
+    return seconds
+
+
+def leave(code):
+    import os
+    os._exit(code)
+
+
+SPUN = [0]
+
+
+def spin():
+    import threading
+
+    def run():
+        while True:
+            SPUN[0] += 1
+    threading.Thread(target=run, daemon=True).start()
+
+
+def spun():
+    return SPUN[0]
+
+
+class Counter:
+    """Counts."""
+
+    def __init__(self, start=0):
+        self.count = start
+        self.history = []
+
+    def bump(self, by=1):
+        self.count += by
+        self.history.append(self.count)
+        return self.count
+'''
+
+
+@pytest.fixture()
+def mod(tmp_path, monkeypatch):
+    link, finder = fx.open_link(tmp_path, {"studentpkg/__init__.py": "", "studentpkg/mod.py": MODULE},
+                                call_timeout=5, output_cap=2000, result_cap=1 << 20)
+    monkeypatch.setattr(sys, "meta_path", [finder] + sys.meta_path)
+    monkeypatch.syspath_prepend(str(tmp_path / "kit"))
+    for name in ("studentpkg", "studentpkg.mod"):
+        sys.modules.pop(name, None)
+    module = importlib.import_module("studentpkg.mod")
+    module.link = link
+    yield module
+    link.stop()
+    for name in ("studentpkg", "studentpkg.mod"):
+        sys.modules.pop(name, None)
+
+
+def test_a_stand_in_looks_like_the_function(mod):
+    assert mod.double.__name__ == "double" and mod.double.__doc__ == "Two times x."
+    assert mod.double(21) == 42
+    assert mod.double(np.arange(3)).tolist() == [0, 2, 4]
+    assert mod.Counter.__doc__ == "Counts." and isinstance(mod.Counter(), mod.Counter)
+
+
+def test_values_come_back_exactly(mod):
+    nested = mod.give("nested")
+    assert nested == {"a": [1, (2.5, np.float32(3))], "b": None}
+    assert type(nested["a"][1][1]) is np.float32
+
+
+def test_prints_are_forwarded_during_the_call_and_import_output_is_not(mod, capsys):
+    capsys.readouterr()
+    assert mod.shout("hi", times=2) == 2
+    out = capsys.readouterr().out
+    assert out == "HIHI\n"                         # nothing of "printed at import"
+
+
+def test_output_beyond_the_cap_is_cut(mod, capsys):
+    capsys.readouterr()
+    mod.shout("x" * 1000, times=10)
+    out = capsys.readouterr().out
+    assert len(out) < 2200 and out.endswith(links.TRUNCATED)
+
+
+def test_in_place_changes_reach_the_caller_and_read_only_arrays_stay_read_only(mod):
+    X = np.ones((2, 3))
+    mod.scale_in_place(X, 3.0)
+    assert X.tolist() == [[3.0] * 3] * 2
+    frozen = np.ones(3)
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        mod.scale_in_place(frozen, 2.0)
+    assert frozen.tolist() == [1.0] * 3
+
+
+def test_exceptions_read_as_they_would_have(mod):
+    with pytest.raises(KeyError) as error:
+        mod.fail("key")
+    assert str(error.value) == "'missing'"          # KeyError's own quoting, not a string of it
+    with pytest.raises(ValueError) as error:
+        mod.fail("value")
+    assert error.value.args == ("bad", 3)
+    assert any("studentpkg/mod.py, line" in note and "in fail" in note
+               for note in error.value.__notes__)
+    with pytest.raises(links.StudentException) as error:
+        mod.fail("mine")
+    assert type(error.value).__name__ == "ShapeTrouble" and str(error.value) == "it is mine"
+    with pytest.raises(links.StudentException) as error:
+        mod.fail("exit")                          # SystemExit does not end the kernel
+    assert type(error.value).__name__ == "SystemExit"
+    with pytest.raises(NotImplementedError, match="Implement fail in studentpkg/mod.py"):
+        mod.fail("stub")
+
+
+def test_results_that_are_not_plain_values_are_refused_by_name(mod):
+    with pytest.raises(links.ResultRefused, match=r"give\(\)'s result|give.*numpy\.matrix"):
+        mod.give("matrix")
+    with pytest.raises(links.ResultRefused, match="object"):
+        mod.give("object")
+    with pytest.raises(links.ResultRefused, match="larger than"):
+        mod.give("big")
+    assert mod.double(2) == 4                      # and the process goes on
+
+
+def test_objects_live_in_the_worker_and_die_with_their_session(mod):
+    counter = mod.Counter(start=5)
+    assert counter.bump() == 6 and counter.bump(by=4) == 10
+    assert counter.count == 10 and counter.history == [6, 10]
+    counter.count = 100
+    assert counter.bump() == 101
+    bump = counter.bump                            # a method read as an attribute
+    assert bump() == 102
+    mod.link.end_session()
+    with pytest.raises(links.StaleObject):
+        counter.bump()
+
+
+def test_a_call_past_its_time_is_stopped_and_the_next_one_gets_a_fresh_process(mod):
+    start = time.monotonic()
+    with pytest.raises(links.CallTimedOut, match=r"sleep\(\) ran longer than 5 s"):
+        mod.sleep(60)
+    assert time.monotonic() - start < 15
+    assert mod.double(1) == 2
+
+
+def test_a_process_that_leaves_fails_its_call_only(mod):
+    with pytest.raises(links.WorkerDied, match=r"exit code 9"):
+        mod.leave(9)
+    assert mod.double(3) == 6
+
+
+def test_the_grader_s_own_failures_carry_the_nonce(mod):
+    with pytest.raises(links.GraderSignal) as error:
+        mod.leave(1)
+    assert str(error.value).endswith(links.marker("crashed", "n0nce"))
+
+
+def test_arguments_that_cannot_cross_are_refused_before_the_call(mod):
+    with pytest.raises(TypeError, match="cannot be given"):
+        mod.double(io.StringIO())
+    with pytest.raises(TypeError, match="cannot be given"):
+        mod.double(lambda: 1)
+
+
+def test_the_student_s_processes_are_stopped_while_paused(mod):
+    mod.spin()                                     # a thread that counts as fast as it can
+    before = mod.spun()
+    with mod.link.paused():
+        time.sleep(0.5)
+    paused = mod.spun() - before
+    before = mod.spun()
+    time.sleep(0.5)
+    running = mod.spun() - before
+    assert paused < running / 5, (paused, running)
