@@ -60,12 +60,12 @@ def passed(record):
     return {c["id"] for c in record["checks"] if c["passed"]}
 
 
-def runnable(header):
-    """Why a payload cannot show its verdict here, or None."""
+def runnable(header, machine=MACHINE):
+    """Why a payload cannot show its verdict on machine, or None."""
     for what in header["needs"]:
-        if what == "bubblewrap" and not MACHINE["bubblewrap"]:
+        if what == "bubblewrap" and not machine["bubblewrap"]:
             return "bubblewrap (the sandbox)"
-        if what == "cgroup" and not MACHINE["cgroup"]:
+        if what == "cgroup" and not machine["cgroup"]:
             return "a cgroup with a memory limit (the grader as root)"
     return None
 
@@ -99,12 +99,13 @@ def _huge_answers(folder):
         nbformat.write(new_notebook(cells=cells), str(folder / "notebooks" / f"n{index}.ipynb"))
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("batch")
-    bundle = fx.make_bundle(tmp / "autograder")
-    subs = tmp / "subs"
-    paths, expected = {}, {}
+def build_batch(subs, bundle, machine):
+    """Every submission of the batch under subs: ({key: path}, {key: (status, passes)}, skipped).
+
+    ``machine`` (see :func:`grading_fixtures.machine`) says which payloads can
+    show their verdict; the others are left out, with the reason, in ``skipped``.
+    """
+    paths, expected, skipped = {}, {}, {}
 
     def add(name, calc=fx.REFERENCE, status="ok", passes=ALL, path=None):
         paths[name] = path or fx.make_submission(subs / name, calc=calc)
@@ -116,9 +117,8 @@ def batch(tmp_path_factory):
                                         prefix="work/"))
     add("stub", fx.STUB, passes=set())
     add("wrong_add", WRONG_ADD, passes={"scale-two", "scale-three"})
-    skipped = {}
     for name, header in PAYLOADS.items():
-        why = runnable(header)
+        why = runnable(header, machine)
         if why is not None:
             skipped[name] = why
             continue
@@ -151,7 +151,14 @@ def batch(tmp_path_factory):
     (subs / "no_assignment").mkdir()
     (subs / "no_assignment" / "README.txt").write_text("oops")
     add("no_assignment", status="invalid-submission", passes=set(), path=subs / "no_assignment")
+    return paths, expected, skipped
 
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("batch")
+    bundle = fx.make_bundle(tmp / "autograder")
+    paths, expected, skipped = build_batch(tmp / "subs", bundle, MACHINE)
     out = tmp / "results"
     start = time.monotonic()
     done = grade(*paths.values(), "--autograder", bundle, "--out", out, *FLAGS, *secure_flags())

@@ -222,6 +222,7 @@ class Link:
 
     def current(self):
         """The open session, or a new one in a fresh child (and a fresh worker if need be)."""
+        __tracebackhide__ = True  # noqa: F841  (IPython shows the check's line, not these)
         if self.session is not None:
             return self.session
         for attempt in (1, 2):
@@ -301,6 +302,7 @@ class Link:
     @contextlib.contextmanager
     def paused(self, timeout=5.0):
         """Stop every process of the student's for the time of the block (no session: nothing)."""
+        __tracebackhide__ = True  # noqa: F841  (IPython shows the check's line, not these)
         if self.session is None:
             yield
             return
@@ -312,6 +314,7 @@ class Link:
                 self._control("resume", "resumed", timeout)
 
     def _control(self, operation, answer, timeout):
+        __tracebackhide__ = True  # noqa: F841  (IPython shows the check's line, not these)
         try:
             wire.send_packet(self.control, {"op": operation})
         except OSError:
@@ -411,6 +414,7 @@ class Session:
             The call timed out, the process died or ran out of memory, or it
             answered with something that is not a reply.
         """
+        __tracebackhide__ = True  # noqa: F841  (IPython shows the check's line, not these)
         if self.closed:
             raise StaleObject("This object was made in an earlier cell; the grader gives every "
                               "check a fresh process.")
@@ -443,6 +447,7 @@ class Session:
         return reply[1:], seconds
 
     def _exchange(self, pieces, deadline, limit, label, timeout):
+        __tracebackhide__ = True  # noqa: F841  (IPython shows the check's line, not these)
         pending = [memoryview(piece).cast("B") for piece in pieces]
         try:            # most requests fit in the socket's buffer: send them at once
             sent = self.sock.sendmsg(pending)
@@ -504,6 +509,7 @@ class Session:
                 selector.modify(self.sock, selectors.EVENT_READ)
 
     def _control_event(self, label):
+        __tracebackhide__ = True  # noqa: F841  (IPython shows the check's line, not these)
         try:
             packet, fds = wire.receive_packet(self.link.control)
         except (wire.ChannelClosed, OSError, values.ProtocolError):
@@ -518,6 +524,7 @@ class Session:
 
     def _wait_end(self, label):
         """The session's socket closed: learn from the worker how the child ended."""
+        __tracebackhide__ = True  # noqa: F841  (IPython shows the check's line, not these)
         deadline = time.monotonic() + 5
         while self.ended is None:
             packet = self.link._next_packet(deadline)
@@ -530,6 +537,7 @@ class Session:
         self._raise_ended(label, str(self.ended.get("how", "")))
 
     def _raise_ended(self, label, how):
+        __tracebackhide__ = True  # noqa: F841  (IPython shows the check's line, not these)
         if self.link.session is self:
             self.link.session = None
         self.closed = True

@@ -100,6 +100,7 @@ class Forwarding:
 
     def timed(self, args, timeout):
         """Call with args; return (seconds on this kernel's clock, the value)."""
+        __tracebackhide__ = True  # noqa: F841
         reply, seconds = _request(self.link, "call", self.module, self.name, args, {},
                                   timeout=timeout)
         return seconds, _value(reply, args, {})
@@ -115,6 +116,7 @@ class Forwarding:
 
 def stand_in_function(link, module, name, doc):
     def stand_in(*args, **kwargs):
+        __tracebackhide__ = True  # noqa: F841  (IPython shows the check's line, not these)
         reply, _ = _request(link, "call", module, name, args, kwargs)
         return _value(reply, args, kwargs)
 
@@ -132,6 +134,7 @@ class RemoteObject:
     _grader_name = None
 
     def __init__(self, *args, **kwargs):
+        __tracebackhide__ = True  # noqa: F841
         link, kind = type(self)._grader_link, type(self)
         reply, _ = _request(link, "new", kind._grader_module, kind._grader_name, args, kwargs)
         if reply[0] != "handle":
@@ -142,6 +145,7 @@ class RemoteObject:
         _write_back(reply[2], args, kwargs)
 
     def _grader_call(self, operation, name, args=(), kwargs=None, value=None):
+        __tracebackhide__ = True  # noqa: F841
         session, handle = object.__getattribute__(self, "_grader_remote")
         link = type(self)._grader_link
         if session is not link.session or session.closed:
@@ -152,6 +156,7 @@ class RemoteObject:
         return reply
 
     def __getattr__(self, name):
+        __tracebackhide__ = True  # noqa: F841
         if name.startswith(("__", "_repr_", "_ipython_", "_grader_")):
             raise AttributeError(name)
         reply = self._grader_call("get", name)
@@ -161,9 +166,11 @@ class RemoteObject:
         return _value(reply, (), {})
 
     def __setattr__(self, name, value):
+        __tracebackhide__ = True  # noqa: F841
         _value(self._grader_call("set", name, value=value), (), {})
 
     def __delattr__(self, name):
+        __tracebackhide__ = True  # noqa: F841
         _value(self._grader_call("delete", name), (), {})
 
     def __repr__(self):
@@ -181,12 +188,14 @@ def stand_in_class(link, module, name, spec, bases):
 
 def _method(name):
     def method(self, *args, **kwargs):
+        __tracebackhide__ = True  # noqa: F841
         return _value(self._grader_call("method", name, args, kwargs), args, kwargs)
     method.__name__ = method.__qualname__ = name
     return method
 
 
 def _module_attribute(link, module, attribute):
+    __tracebackhide__ = True  # noqa: F841
     if attribute.startswith("__"):
         raise AttributeError(attribute)
     reply, _ = _request(link, "get-module", module, attribute, (), {},
@@ -198,6 +207,7 @@ def _module_attribute(link, module, attribute):
 
 def _request(link, operation, target, name, args, kwargs, value=None, label=None,
              timeout=None):
+    __tracebackhide__ = True  # noqa: F841
     session = link.current()
     reply, seconds = session.request(
         operation, target, name, [_prepared(a, session) for a in args],
@@ -233,17 +243,27 @@ def _pinned_in(args):
 
 def _value(reply, args, kwargs):
     """The value of a reply; raise what the student's code raised or the grader refused."""
+    __tracebackhide__ = True  # noqa: F841
     kind, payload, changed = reply
     if kind == "error":
         if not isinstance(payload, dict):
             raise WorkerBroken("Your code's process sent a malformed error.")
-        raise student_exception(payload)
+        raised_in_your_code(student_exception(payload))
     if kind == "refused":
         raise ResultRefused(str(payload)[:1000])
     if kind != "value":
         raise WorkerBroken(f"Your code's process sent a {kind!r} where a value was due.")
     _write_back(changed, args, kwargs)
     return payload
+
+
+def raised_in_your_code(error):
+    """Raise here what the student's code raised in its own process.
+
+    IPython shows the check's line, this frame (the last is always shown)
+    and, below the message, where in the student's files it was raised.
+    """
+    raise error
 
 
 def _write_back(changed, args, kwargs):
