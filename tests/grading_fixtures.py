@@ -6,7 +6,6 @@ Package ``assignment`` with one student file, ``assignment/calc.py``
 """
 
 import json
-import shutil
 import zipfile
 from pathlib import Path
 

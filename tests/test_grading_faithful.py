@@ -17,8 +17,6 @@ each check cell (the cell that does so is left out of the comparison).
 """
 
 import os
-import re
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 

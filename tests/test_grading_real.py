@@ -10,7 +10,6 @@ submission.
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys

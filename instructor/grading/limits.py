@@ -7,7 +7,7 @@ it equal to this one), and ``result.json`` records the values used.
 """
 
 import argparse
-from dataclasses import asdict, dataclass, field, make_dataclass
+from dataclasses import dataclass, field, make_dataclass
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,6 @@ LIMITS = (
 Limits = make_dataclass("Limits", [(limit.name, limit.kind, field(default=limit.kind(limit.default)))
                                    for limit in LIMITS], frozen=True)
 Limits.__doc__ = "The limits of a grading run; the defaults are those of LIMITS."
-
-
-def as_dict(limits):
-    return asdict(limits)
 
 
 def add_options(parser):

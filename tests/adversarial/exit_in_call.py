@@ -2,7 +2,7 @@
 # verdict: crashed; passes: add-small add-negative scale-two
 import os as _os
 
-_scale = scale
+_scale = scale  # noqa: F821  (calc.py, which this is appended to, defines it)
 
 
 def scale(x, k):

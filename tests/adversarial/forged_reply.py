@@ -9,7 +9,7 @@ import struct as _struct
 import sys as _sys
 
 _sys.path.insert(0, "/grader")
-_add = add
+_add = add  # noqa: F821  (calc.py, which this is appended to, defines it)
 
 
 def add(a, b):

@@ -2,7 +2,7 @@
 # verdict: ok; passes: add-negative scale-two scale-three
 import numpy as _np
 
-_add = add
+_add = add  # noqa: F821  (calc.py, which this is appended to, defines it)
 
 
 def add(a, b):

@@ -2,7 +2,7 @@
 # verdict: timeout; passes: add-negative scale-two scale-three
 import time as _time
 
-_add = add
+_add = add  # noqa: F821  (calc.py, which this is appended to, defines it)
 
 
 def add(a, b):
