@@ -369,7 +369,7 @@ def bench_grading(scratch):
     workspace = build_workspace(scratch / "workspace", bundle, student, isolation,
                                 limits.Limits(), None)
     kernel = workspace.grader / "share" / "kernels" / KERNEL_NAME
-    harness = {k: v for k, v in harness_environment(workspace).items() if k != "PYTHONPATH"}
+    harness = {k: v for k, v in harness_environment(workspace, limits.Limits()).items() if k != "PYTHONPATH"}
     costs = []
     for name in sorted(bundle.notebooks):
         nb = read(bundle.root / "checks" / name)

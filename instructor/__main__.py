@@ -22,6 +22,11 @@ def main(argv=None):
     if command == "release":
         from .release import main as run
     elif command == "grade":
+        if not sys.platform.startswith("linux"):
+            print("python -m instructor grade runs on Linux (it isolates the student's code with "
+                  "Linux namespaces and bubblewrap); grade on a Linux machine, a Linux virtual "
+                  "machine or a container.", file=sys.stderr)
+            return 2
         from .grade import main as run
     elif command == "notebooks":
         from .notebooks import main as run

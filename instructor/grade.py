@@ -49,13 +49,41 @@ from .grading.workspace import KERNEL_NAME, build_workspace  # noqa: E402
 UID_BASE = 100_000
 
 
+class UidPool:
+    """Unprivileged uids for the workers of one run (the grader as root), each new for a while.
+
+    A uid is given to one submission at a time and handed out again only after
+    the rest of a range of 1000 (per grader process), so one submission's uid
+    is not the next one's.
+    """
+
+    def __init__(self):
+        self.base = UID_BASE + (os.getpid() % 900) * 1000
+        self.next, self.busy, self.lock = 0, set(), threading.Lock()
+
+    def take(self):
+        with self.lock:
+            while True:
+                uid = self.base + self.next % 1000
+                self.next += 1
+                if uid not in self.busy:
+                    self.busy.add(uid)
+                    return uid
+
+    def give_back(self, uid):
+        with self.lock:
+            self.busy.discard(uid)
+
+
 def harness_limits(limits):
+    """The harness's and its kernels' limits: loose (they run the grader's code), but bounded."""
     hard_files = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     files = 4096 if hard_files == resource.RLIM_INFINITY else min(4096, hard_files)
-    return {"RLIMIT_CORE": 0, "RLIMIT_FSIZE": 1 << 30, "RLIMIT_NOFILE": files}
+    return {"RLIMIT_CORE": 0, "RLIMIT_FSIZE": 1 << 30, "RLIMIT_NOFILE": files,
+            "RLIMIT_AS": max(6 << 30, (4 * limits.result_mb + 4096) << 20)}
 
 
-def harness_environment(workspace):
+def harness_environment(workspace, limits):
     bindir = os.path.dirname(sys.executable)
     g = workspace.grader
     return {"PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
@@ -67,6 +95,8 @@ def harness_environment(workspace):
             "JUPYTER_CONFIG_DIR": str(g / "home" / "jupyter"),
             "IPYTHONDIR": str(g / "ipython"), "GRADER_ITEMS": str(workspace.items),
             "TMPDIR": str(g / "home"),
+            # Room for all the student's code may print and the check's own prints beside.
+            "GRADER_OUTPUT_CAP": str(2 * limits.output_kb * 1000 + 100_000),
             **{name: "1" for name in sandbox.THREAD_VARIABLES}}
 
 
@@ -98,13 +128,16 @@ def enforcement(isolation, limits, group):
         "files": f"{limits.file_mb} MB a file, {limits.scratch_mb} MB of scratch"
         if isolation.secure else f"{limits.file_mb} MB a file",
         "network": "none (a network namespace of its own)" if isolation.secure else "reachable",
+        "system calls": "refused: System V IPC, POSIX message queues, keyrings, new namespaces, "
+                        "tracing, BPF, io_uring (seccomp)" if isolation.seccomp is True
+        else f"not filtered: {isolation.seccomp}",
         "sees": "the Python installation, the provided package and the student's own files "
                 "(read-only), a scratch folder" if isolation.secure
         else "everything the grader's user can read",
     }
 
 
-def grade_one(path, name, submission, bundle, isolation, limits, uid=None):
+def grade_one(path, name, submission, bundle, isolation, limits, uid=None, code=None):
     """Grade one submission; return its result record and feedback text. Never raises.
 
     ``submission`` is the read submission, or the :class:`InvalidSubmission`
@@ -135,10 +168,10 @@ def grade_one(path, name, submission, bundle, isolation, limits, uid=None):
             extra["enforced"] = enforcement(isolation, limits, group)
             workdir = Path(tempfile.mkdtemp(prefix="grade-"))
             workspace = build_workspace(workdir / "w", bundle, submission, isolation, limits,
-                                        uid, group if group.folders else None)
+                                        uid, group if group.folders else None, code=code)
             run = harness.run(harness_argv(workspace, bundle, limits),
-                              harness_environment(workspace), workspace.kit, limits.timeout,
-                              harness_limits(limits), extra_groups=[group])
+                              harness_environment(workspace, limits), workspace.kit,
+                              limits.timeout, harness_limits(limits), extra_groups=[group])
             items = results.read_items(workspace.items)
             status, checks, notes = results.evaluate(bundle, items, run.timed_out, run.returncode,
                                                      nonce=workspace.nonce)
@@ -276,15 +309,22 @@ def main(argv=None):
     lock = threading.Lock()
     print(f"grading {len(todo)} submission(s) with {jobs} job(s), sandbox: {isolation.name}, "
           f"{len(bundle.checks)} checks, {bundle.max_score} points", flush=True)
-    root = os.geteuid() == 0
-    uid_base = UID_BASE + (os.getpid() % 5000) * 100
+    uids = UidPool() if os.geteuid() == 0 else None
+    code = Path(tempfile.mkdtemp(prefix="grader-code-"))
+    # The grader's own package, as it is now, for every kernel of this run: editing or
+    # updating the source while a batch runs cannot mix two versions in one batch.
+    shutil.copytree(Path(__file__).resolve().parent, code / "instructor",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "student_kit"))
 
     def work(path, name, submission):
         slot = slots.get()
+        uid = uids.take() if uids is not None else None
         try:
-            return grade_one(path, name, submission, bundle, isolation, limits,
-                             uid=uid_base + slot if root else None)
+            return grade_one(path, name, submission, bundle, isolation, limits, uid=uid,
+                             code=code / "instructor")
         finally:
+            if uids is not None:
+                uids.give_back(uid)
             slots.put(slot)
 
     if threading.current_thread() is threading.main_thread():
@@ -301,7 +341,7 @@ def main(argv=None):
                     "feedback.md": text,
                     "result.json": json.dumps(record, indent=2) + "\n"})
                 records[name] = record
-                write_atomic(out / "gradebook.csv",
+                write_atomic(out / results.GRADEBOOK,
                              results.gradebook_text(records.values(), check_ids))
                 done += 1
                 print(f"[{done}/{len(todo)}] {name}: {record['status']} "
@@ -311,11 +351,13 @@ def main(argv=None):
         # What is published stays; what was running is killed and not kept.
         harness.stop_all()
         pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(code, ignore_errors=True)
         print(f"interrupted: {done} of {len(todo)} graded and kept in {out}; run again to "
               f"grade the rest", file=sys.stderr, flush=True)
         return 130
     pool.shutdown(wait=True)
-    write_atomic(out / "gradebook.csv", results.gradebook_text(records.values(), check_ids))
+    shutil.rmtree(code, ignore_errors=True)
+    write_atomic(out / results.GRADEBOOK, results.gradebook_text(records.values(), check_ids))
     _summary(records, [job[1] for job in todo])
     return 1 if any(records[job[1]]["status"] == "grader-error" for job in todo) else 0
 

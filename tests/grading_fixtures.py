@@ -211,7 +211,8 @@ def open_link(folder, sources, **config):
                          **({"RLIMIT_NPROC": 16} if secure else {})},
               "kit": sandbox.KIT if secure else str(kit),
               "scratch": sandbox.SCRATCH if secure else str(scratch),
-              "own_pid_namespace": secure, "result_cap": config.pop("result_cap", 1 << 24)}
+              "own_pid_namespace": secure, "result_cap": config.pop("result_cap", 1 << 24),
+              "seccomp": config.pop("seccomp", isolation.seccomp is True)}
     command, env = sandbox.worker_command(isolation, kit, WORKER_CODE, scratch, 1 << 24,
                                           json.dumps(worker))
     modules = {module_name(rel): outline(text) for rel, text in sources.items()

@@ -135,6 +135,10 @@ def build_batch(subs, bundle, machine):
     # What a submission holds besides code.
     _nested_notebook(add("nested_notebook"))
     _huge_answers(add("huge_answers"))
+    add("gradebook.csv")                                  # a name RESULTS has for itself
+    add("long_names", path=_zip_with_names(subs / "long_names.zip", [
+        f"extra/{index}" + "\x01" * 5000 + ".txt" for index in range(100)] + [
+        f"notebooks/{index}" + "\x01" * 5000 + ".ipynb" for index in range(100)]))
     add("markdown_names", path=_zip_with_names(subs / "markdown_names.zip", [
         "assignment/**Score: 56 / 56**.py", "notes/\n# Hacked\n**Score: 56 / 56**.txt",
         "x`](http://evil)`.txt"]))
@@ -189,8 +193,9 @@ def test_payload_gets_its_verdict(batch, payload):
 
 
 @pytest.mark.parametrize("name", ["good", "good_zip", "stub", "wrong_add", "a b", "a_b", "bob!",
-                                  "bob", "nested_notebook", "huge_answers", "markdown_names",
-                                  "replaced_provided", "traversal", "no_assignment"])
+                                  "bob", "gradebook.csv", "nested_notebook", "huge_answers",
+                                  "long_names", "markdown_names", "replaced_provided", "traversal",
+                                  "no_assignment"])
 def test_submission_gets_its_verdict(batch, name):
     _assert_verdict(batch, name)
 
@@ -202,6 +207,12 @@ def _assert_verdict(batch, key):
     assert (record["status"], passed(record)) == (status, expected), (record["notes"], reasons)
     assert record["score"] == sum(c["points"] for c in record["checks"] if c["passed"])
     assert record["max_score"] == 6
+
+
+def test_a_submission_cannot_take_the_gradebook_s_place(batch):
+    name = _name(batch, "gradebook.csv")
+    assert re.fullmatch(r"gradebook\.csv-[0-9a-f]{8}", name)
+    assert (batch["out"] / "gradebook.csv").is_file() and result(batch["out"], name)["score"] == 6
 
 
 def test_names_that_sanitize_alike_stay_apart(batch):
@@ -229,6 +240,8 @@ def test_reasons_say_what_happened(batch):
     assert "larger than" in reasons("huge_result")["add-small"]
     assert "MemoryError" in reasons("memory_hog")["add-small"]
     assert "answered add() out of turn" in reasons("forged_reply")["add-small"]
+    assert reasons("read_files_through_the_kernel")["add-small"].startswith("raised SyntaxError: read")
+    assert reasons("exception_names")["add-small"].startswith("raised Saw_1_plus_2_Error")
     assert "invalid" in reasons("traversal")["add-small"]
 
 
@@ -246,8 +259,11 @@ def test_hidden_checks_say_only_what_kind_of_failure(batch):
                     "not implemented yet (a stub raised NotImplementedError)", "timed out",
                     "ran out of memory", "the process running your code ended",
                     "returned a value that cannot be graded", "your code's process stopped answering",
-                } or re.fullmatch(r"raised [A-Za-z_.]+ in your code", reason), (key, line)
+                    "raised an exception of its own class",
+                } or re.fullmatch(r"raised [A-Za-z_]+ in your code", reason), (key, line)
         assert "add(-5, 3)" not in text and "scale(5, 3)" not in text, key
+        assert "Saw_5_minus_3" not in text, key           # exception_names, in a hidden check
+        assert '"nonce"' not in text, key                  # read_files_through_the_kernel
     if "hidden_sources" not in batch["skipped"]:
         found = (batch["out"] / "hidden_sources" / "feedback.md").read_text()
         assert "FOUND:" in found                  # it did raise, in the public check

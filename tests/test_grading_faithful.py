@@ -58,7 +58,7 @@ def run_both(variant, bundle, scratch, uid):
                                 isolation, limits.Limits(), uid)
     nbs.write(nb, workspace.kit / "notebooks" / COMBINED)
     from instructor.grade import harness_environment
-    environment = {k: v for k, v in harness_environment(workspace).items() if k != "PYTHONPATH"}
+    environment = {k: v for k, v in harness_environment(workspace, limits.Limits()).items() if k != "PYTHONPATH"}
     forwarded = nbs.execute(nb, cwd=workspace.kit / "notebooks", env=environment,
                             allow_errors=True, timeout=300,
                             kernel_dir=workspace.grader / "share" / "kernels" / KERNEL_NAME)

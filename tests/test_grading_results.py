@@ -20,31 +20,36 @@ def _items(*records, finish=1):
     return items
 
 
-def _raised(line):
-    return {"text": f"Cell execution caused an exception\nTraceback:\n{line}"}
+def _raised(name, message, text=""):
+    return {"error": {"ename": name, "evalue": message},
+            "text": f"Cell execution caused an exception\nTraceback:\n{name}: {message}\n{text}"}
 
 
 @pytest.mark.parametrize("records, finish, status", [
     ([("add-small", "passed", {})], 0, "ok"),
-    ([("add-small", "failed", _raised("MemoryError: x"))], 1, "memory"),
-    ([("add-small", "failed", _raised(f"OutOfMemory: used too much {marker('memory', NONCE)}"))],
+    ([("add-small", "failed", _raised("MemoryError", "x"))], 1, "memory"),
+    ([("add-small", "failed", _raised("OutOfMemory", f"used too much {marker('memory', NONCE)}"))],
      1, "memory"),
-    ([("add-small", "failed", _raised(f"CallTimedOut: add() ran long {marker('timeout', NONCE)}"))],
+    ([("add-small", "failed", _raised("CallTimedOut", f"add() ran long {marker('timeout', NONCE)}"))],
      1, "timeout"),
-    ([("add-small", "failed", _raised(f"WorkerDied: ended {marker('crashed', NONCE)}"))],
+    ([("add-small", "failed", _raised("WorkerDied", f"ended {marker('crashed', NONCE)}"))],
      1, "crashed"),
-    ([("add-small", "failed", _raised(f"WorkerBroken: lied {marker('broken', NONCE)}"))],
+    ([("add-small", "failed", _raised("WorkerBroken", f"lied {marker('broken', NONCE)}"))],
      1, "crashed"),
-    # A student's exception that copies the grader's words but not its nonce.
-    ([("add-small", "failed", _raised(f"CallTimedOut: fake {marker('timeout', 'guess')}"))],
-     1, "ok"),
-    ([("add-small", "failed", {"text": "Timeout of 30 seconds exceeded executing cell"})],
+    ([("add-small", "failed", {"timed_out": True, "text": "Timeout of 30 seconds exceeded"})],
      1, "timeout"),
-    ([("add-small", "failed", {"text": "Kernel dead on test start"})], 1, "grader-error"),
+    ([("add-small", "failed", {"kernel_end": "signal SIGKILL", "text": "Kernel dead on test start"})],
+     1, "grader-error"),
     ([(None, "failed", {"when": "setup", "text": "E   RuntimeError: Kernel didn't respond"})],
      1, "grader-error"),
     ([("add-small", "passed", {})], None, "grader-error"),
     ([("add-small", "passed", {})], 3, "grader-error"),
+    # A student's exception that copies the grader's words but not its nonce or its records.
+    ([("add-small", "failed", _raised("CallTimedOut", f"fake {marker('timeout', 'guess')}"))],
+     1, "ok"),
+    ([("add-small", "failed", _raised("ValueError", "the kernel died"))], 1, "ok"),
+    ([("add-small", "failed", _raised("ValueError", "Timeout of 1 seconds exceeded"))], 1, "ok"),
+    ([("add-small", "failed", _raised("ValueError", "Kernel dead on test start"))], 1, "ok"),
 ])
 def test_status_from_items(tmp_path, records, finish, status):
     bundle = load_bundle(fx.make_bundle(tmp_path / "b"))
@@ -56,19 +61,26 @@ def test_status_from_items(tmp_path, records, finish, status):
 
 def test_the_grader_s_own_failure_reads_without_its_marker():
     item = {"outcome": "failed", **_raised(
-        f"instructor.grading.kernel.link.CallTimedOut: add() ran longer than 3 s; the grader "
-        f"stopped it. {marker('timeout', NONCE)}")}
+        "CallTimedOut", f"add() ran longer than 3 s; the grader stopped it. "
+                        f"{marker('timeout', NONCE)}")}
     assert results.item_failure(item, NONCE) == (
         False, "timeout", "add() ran longer than 3 s; the grader stopped it.", "")
 
 
 def test_a_student_exception_shows_where_it_was_raised():
     item = {"outcome": "failed", **_raised(
-        "ValueError: bad shape\nIn your code: assignment/calc.py, line 9, in add: x = y")}
+        "ValueError", "bad shape", "In your code: assignment/calc.py, line 9, in add: x = y")}
     passed, kind, reason, _ = results.item_failure(item, NONCE)
     assert (kind, reason) == ("exception", "raised ValueError: bad shape "
                                            "(in your code: assignment/calc.py, line 9, in add: x = y)")
     assert results.hidden_reason(kind, reason) == "raised ValueError in your code"
+
+
+def test_a_hidden_check_names_builtin_exceptions_only():
+    """A class of the student's own could spell out a hidden check's data in its name."""
+    assert results.hidden_reason("exception", "raised f83x3_3_2_Error: x") == \
+        "raised an exception of its own class"
+    assert results.hidden_reason("memory", "raised MemoryError: x") == "raised MemoryError in your code"
 
 
 def test_gradebook_columns_and_order():

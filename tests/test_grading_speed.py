@@ -3,7 +3,8 @@ with a loop over the examples, a call to the naive version or a gradient by fini
 
 Each verdict is proved both ways, in one process and through the grader's stand-ins, and on a
 machine whose other core is busy. (These are a check's own tests, not a performance target:
-their margins are those of the check, 5x against 1 to 2x for honest code.)
+their margins are those of the check: 4x, against 1 to 2x for honest code and 8 to
+14x for a loop over the examples.)
 """
 
 import importlib
@@ -97,7 +98,7 @@ def test_every_honest_vectorized_loss_passes_with_the_other_core_busy(busy_core)
 def test_a_vectorized_loss_that_calls_the_naive_one_fails(busy_core):
     for candidate in _calls_naive():
         right, ratio = speed.measure(candidate)
-        assert right and ratio > 2 * speed.FACTOR, ratio
+        assert right and ratio > speed.FACTOR, ratio
         assert speed.vectorized_verdict(candidate).endswith("time: False")
 
 
@@ -178,3 +179,26 @@ def test_the_reference_comes_from_the_folder_named_by_the_environment(tmp_path, 
     monkeypatch.delenv(speed.REFERENCE_VARIABLE)
     assert speed.reference_root() == ROOT
     assert os.path.samefile(speed.reference_root() / SVM, ROOT / SVM)
+
+
+def test_no_call_can_be_answered_from_answers_made_in_advance():
+    """A loss that finds which seed made the examples and works out every call's answer on the
+    first call passes when the data can be made again; the check draws them afresh."""
+    from assignment.classifiers import linear_svm
+    answers = {}
+
+    def svm_loss_vectorized(W, X, y, reg):
+        if not answers:                          # the first call, not timed: look ahead
+            for seed in range(10):
+                X_again, _, weights = speed.check_data(seed)
+                if np.array_equal(X_again, X):
+                    for future in weights:
+                        answers[future.tobytes()] = linear_svm.svm_loss_naive(future, X, y, reg)
+                    break
+        return answers.get(W.tobytes()) or linear_svm.svm_loss_naive(W, X, y, reg)
+
+    right, ratio = speed.measure(svm_loss_vectorized, seed=3)
+    assert right and ratio <= speed.FACTOR       # the attack, had the data been reproducible
+    answers.clear()
+    right, ratio = speed.measure(svm_loss_vectorized)
+    assert right and ratio > speed.FACTOR

@@ -127,6 +127,7 @@ def test_a_stand_in_looks_like_the_function(mod):
     assert mod.double(21) == 42
     assert mod.double(np.arange(3)).tolist() == [0, 2, 4]
     assert mod.Counter.__doc__ == "Counts." and isinstance(mod.Counter(), mod.Counter)
+    assert mod.Counter.bump.__name__ == "bump"
 
 
 def test_values_come_back_exactly(mod):
@@ -239,3 +240,52 @@ def test_the_student_s_processes_are_stopped_while_paused(mod):
     time.sleep(0.5)
     running = mod.spun() - before
     assert paused < running / 5, (paused, running)
+
+
+CHANNEL = '''
+import ctypes
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+
+
+def leave(text):
+    shm = libc.shmget(0x5EC7E8, 4096, 0o1666)
+    if shm < 0:
+        return "refused: errno %d" % ctypes.get_errno()
+    address = libc.shmat(shm, None, 0)
+    ctypes.memmove(address, text.encode(), len(text))
+    return "left"
+
+
+def find():
+    shm = libc.shmget(0x5EC7E8, 4096, 0)
+    if shm < 0:
+        return None
+    return ctypes.string_at(libc.shmat(shm, None, 0), 32).rstrip(b"\\0").decode()
+'''
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+def test_one_check_cannot_leave_a_message_for_the_next(tmp_path, monkeypatch, filtered):
+    """Without the system-call filter, System V shared memory outlives a check's process."""
+    from instructor.grading import sandbox
+    if filtered and sandbox.detect(insecure=not fx.machine()["bubblewrap"]).seccomp is not True:
+        fx.need("libseccomp", "the worker's system-call filter")
+    link, finder = fx.open_link(tmp_path, {"chanpkg/__init__.py": "", "chanpkg/mod.py": CHANNEL},
+                                seccomp=filtered)
+    monkeypatch.setattr(sys, "meta_path", [finder] + sys.meta_path)
+    monkeypatch.syspath_prepend(str(tmp_path / "kit"))
+    try:
+        mod = importlib.import_module("chanpkg.mod")
+        left = mod.leave("the hidden check's data")
+        link.end_session()                      # the next check: a fresh process
+        found = mod.find()
+    finally:
+        link.stop()
+        for name in ("chanpkg", "chanpkg.mod"):
+            sys.modules.pop(name, None)
+    if filtered:
+        assert left.startswith("refused") and found is None
+    else:
+        assert (left, found) == ("left", "the hidden check's data")

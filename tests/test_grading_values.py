@@ -123,6 +123,16 @@ def test_nesting_and_size_are_capped():
     values.encode(np.zeros(1 << 16), limit=1 << 20)
 
 
+def test_a_message_of_many_small_values_is_refused():
+    """Each empty list costs the decoder some 60 bytes for its 5: the count is capped."""
+    many = b"".join(values.encode([[]] * 1000))
+    assert values.decode(many) == [[]] * 1000
+    flood = b"l" + struct.pack("<I", values.MAX_ITEMS + 1) + (b"l" + struct.pack("<I", 0)) * (
+        values.MAX_ITEMS + 1)
+    with pytest.raises(values.ProtocolError, match="more than"):
+        values.decode(flood)
+
+
 def test_handles_and_pinned_values_need_a_resolver():
     data = b"".join(values.encode([values.Handle(3), values.Pinned(1, np.ones(2))]))
     with pytest.raises(values.ProtocolError, match="handle"):

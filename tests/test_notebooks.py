@@ -67,8 +67,8 @@ CAUGHT_BY = {
         "svm-vec-speed-hidden"},
     # loss and gradient are consistent with each other: only values with reg > 0 see it
     "svm_half_reg": {"nb1-regularized-example", "nb4-gradient-check", "svm-naive-edge-hidden",
-        "svm-naive-grad-reg", "svm-vec-edge-hidden", "svm-vec-float32-hidden", "svm-vec-loss",
-        "svm-vec-reg-hidden", "svm-vec-speed-hidden"},
+        "svm-naive-grad-reg", "svm-vec-edge-hidden", "svm-vec-float32-hidden", "svm-vec-grad",
+        "svm-vec-loss", "svm-vec-reg-hidden", "svm-vec-speed-hidden"},
     # gradient checks with reg > 0
     "svm_grad_no_reg": {"nb1-regularized-example", "nb4-gradient-check", "svm-naive-edge-hidden",
         "svm-naive-grad-reg", "svm-vec-edge-hidden", "svm-vec-grad", "svm-vec-reg-hidden",
@@ -93,8 +93,9 @@ CAUGHT_BY = {
         "softmax-vec-reg-hidden", "softmax-vec-speed-hidden", "softmax-vec-stable"},
     # loss values with reg > 0
     "softmax_half_reg": {"nb1-regularized-example", "softmax-naive-edge-hidden",
-        "softmax-naive-loss", "softmax-vec-edge-hidden", "softmax-vec-float32-hidden",
-        "softmax-vec-loss", "softmax-vec-reg-hidden", "softmax-vec-speed-hidden"},
+        "softmax-naive-grad", "softmax-naive-loss", "softmax-vec-edge-hidden",
+        "softmax-vec-float32-hidden", "softmax-vec-grad", "softmax-vec-loss",
+        "softmax-vec-reg-hidden", "softmax-vec-speed-hidden"},
     # gradient checks with reg > 0
     "softmax_grad_no_reg": {"nb1-regularized-example", "nb4-gradient-check",
         "softmax-naive-edge-hidden", "softmax-naive-grad", "softmax-vec-edge-hidden",

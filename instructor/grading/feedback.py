@@ -116,7 +116,8 @@ def _cell_text(cell):
 def inline(text, limit=300):
     """text as one line of Markdown that renders as itself (nothing it holds is markup)."""
     text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(text)).strip()
-    text = cap(text, limit)
+    if len(text) > limit:
+        text = text[:limit] + f" [... {len(text) - limit} more characters cut ...]"
     return re.sub(r"([\\`*\[\]<>|])", r"\\\1", text)
 
 

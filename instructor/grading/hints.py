@@ -23,7 +23,7 @@ COMMON_MISTAKES = {
     'svm_half_reg': (
         ('nb1-regularized-example', 'nb4-gradient-check', 'svm-naive-edge-hidden',
          'svm-naive-grad-reg', 'svm-vec-edge-hidden', 'svm-vec-float32-hidden',
-         'svm-vec-loss', 'svm-vec-reg-hidden', 'svm-vec-speed-hidden'),
+         'svm-vec-grad', 'svm-vec-loss', 'svm-vec-reg-hidden', 'svm-vec-speed-hidden'),
         'SVM: the 0.5 * reg convention (loss 0.5 * reg * sum(W**2), gradient reg * W); '
         "this kit's loss is reg * sum(W**2), whose gradient is 2 * reg * W."),
     'svm_grad_no_reg': (
@@ -60,9 +60,10 @@ COMMON_MISTAKES = {
         'softmax: log base 10 (np.log10) instead of the natural log (np.log); '
         "-log10(0.13) = 0.89 is the lecture's slip, -ln(0.13) = 2.04."),
     'softmax_half_reg': (
-        ('nb1-regularized-example', 'softmax-naive-edge-hidden', 'softmax-naive-loss',
-         'softmax-vec-edge-hidden', 'softmax-vec-float32-hidden', 'softmax-vec-loss',
-         'softmax-vec-reg-hidden', 'softmax-vec-speed-hidden'),
+        ('nb1-regularized-example', 'softmax-naive-edge-hidden', 'softmax-naive-grad',
+         'softmax-naive-loss', 'softmax-vec-edge-hidden', 'softmax-vec-float32-hidden',
+         'softmax-vec-grad', 'softmax-vec-loss', 'softmax-vec-reg-hidden',
+         'softmax-vec-speed-hidden'),
         'softmax: the 0.5 * reg convention (loss 0.5 * reg * sum(W**2), gradient reg * '
         "W); this kit's loss is reg * sum(W**2), whose gradient is 2 * reg * W."),
     'softmax_grad_no_reg': (

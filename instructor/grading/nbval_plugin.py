@@ -78,11 +78,16 @@ def get_message(self, stream, timeout=None):
         text = content.get("text", "")
         before = used.get(parent, 0)
         used[parent] = before + len(text)
+        flooded = self.__dict__.setdefault("_grader_flooded", set())
         if before >= OUTPUT_CAP:
-            content["text"] = ""
+            # Whatever is cut leaves the mark once: a cell's output cannot end at
+            # the cap and lose the rest unseen.
+            content["text"] = "" if parent in flooded or not text else TRUNCATED
+            if text:
+                flooded.add(parent)
         elif used[parent] > OUTPUT_CAP:
             content["text"] = text[:OUTPUT_CAP - before] + TRUNCATED
-            self.__dict__.setdefault("_grader_flooded", set()).add(parent)
+            flooded.add(parent)
     elif msg.get("msg_type") in ("display_data", "execute_result"):
         data = content.get("data", {})
         for key, value in list(data.items()):
@@ -115,6 +120,15 @@ def await_reply(self, msg_id, timeout=None):
 
 nbval_kernel.RunningKernel.get_message = get_message
 nbval_kernel.RunningKernel.await_reply = await_reply
+
+
+def _error_output(item):
+    """The ename and evalue of the error the cell's kernel reported, or None."""
+    for output in reversed(getattr(item, "test_outputs", None) or []):
+        if output.get("output_type") == "error":
+            return {"ename": str(output.get("ename", ""))[:200],
+                    "evalue": _cap(str(output.get("evalue", "")), TEXT_CAP)}
+    return None
 
 
 def _write(record):
@@ -155,6 +169,7 @@ def pytest_runtest_makereport(item, call):
         "text": text,
         "duration": round(call.duration, 3),
         "timed_out": bool(getattr(parent, "timed_out", False)),
+        "error": _error_output(item),
         "kernel_end": _kernel_end(kernel) if kernel is not None else None,
         "flooded": flooded,
     })

@@ -15,6 +15,7 @@ code that only has a similar name by a marker holding the submission's secret
 nonce (:func:`.kernel.link.marker`), which the student's code never sees.
 """
 
+import builtins
 import csv
 import io
 import json
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from ..atomic import replace_dir
 
+GRADEBOOK = "gradebook.csv"
 REASON_CAP = 300
 DIFF_CAP = 6000
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -113,49 +115,62 @@ def _grader_signal(text, nonce):
 
 
 def item_failure(item, nonce=""):
-    """(passed, kind, reason, diff) for one nbval item record; nothing hidden-aware yet."""
+    """(passed, kind, reason, diff) for one nbval item record.
+
+    Read from what the harness recorded, not from what was printed: the
+    kernel's state (``kernel_end``), nbval's own timeout (``timed_out``), the
+    error the cell raised (``error``: its type and message) and the grader's
+    marker with the nonce. A student's message that reads "the kernel died"
+    or "Timeout of 1 seconds" is only a message.
+    """
     text = strip_ansi(item.get("text", ""))
+    error = item.get("error") if isinstance(item.get("error"), dict) else None
     if item.get("outcome") == "passed":
-        return True, "passed", "passed" + (" (output truncated)" if item.get("flooded") else ""), ""
+        return True, "passed", "passed", ""
     if item.get("xfail"):
         return False, "not-run", "not run reliably: an earlier cell timed out", ""
     if item.get("outcome") == "skipped":
         return False, "not-run", "skipped", ""
-    signal = _grader_signal(text, nonce)
+    if item.get("kernel_end"):
+        return False, "grader", f"not run: the grader's kernel ended ({item['kernel_end']})", ""
+    signal = _grader_signal(error["evalue"], nonce) if error else None
     if signal is not None:
-        kind, message = signal
-        return False, kind, message, ""
-    if item.get("exception") == "KernelDied" or "Kernel dead on test start" in text \
-            or "kernel died" in text.lower():
-        return False, "grader", "not run: the grader's kernel died", ""
-    if "Timeout of" in text:
-        match = re.search(r"Timeout of [\d.]+ seconds exceeded[^\n.]*", text)
-        return False, "timeout", "timed out: " + (match.group(0) if match else "the cell took too long"), ""
-    if "Cell outputs differ" in text or "output fields from running code" in text:
+        return (False, *signal, "")
+    if item.get("timed_out"):
+        return False, "timeout", "timed out: the cell ran longer than the grader allows", ""
+    if error is not None:
+        name, message = error["ename"], strip_ansi(error["evalue"]).strip()
+        if name == "NotImplementedError":
+            return False, "not-implemented", "not implemented yet: " + message, ""
+        locations = _LOCATION.findall(text)
+        where = f" (in your code: {locations[-1]})" if locations else ""
+        line = f"{name}: {message}" if message else name
+        return (False, "memory" if name == "MemoryError" else "exception",
+                "raised " + line.splitlines()[0] + where if line else "raised an exception",
+                cap(_traceback_part(text), DIFF_CAP))
+    if item.get("outcome") == "failed" and item.get("when") == "call":
         flood = " (output truncated: too much printed)" if item.get("flooded") else ""
         return (False, "wrong-output", "the output differs from the expected one" + flood,
                 cap(_diff_part(text), DIFF_CAP))
-    if "Cell execution caused an exception" in text or "Traceback" in text:
-        line = _last_exception_line(text)
-        locations = _LOCATION.findall(text)
-        where = f" (in your code: {locations[-1]})" if locations else ""
-        if line.startswith("NotImplementedError"):
-            return False, "not-implemented", "not implemented yet: " + line.split(":", 1)[-1].strip(), ""
-        kind = "memory" if line.startswith("MemoryError") else "exception"
-        return False, kind, "raised " + line + where, cap(_traceback_part(text), DIFF_CAP)
     line = _last_exception_line(text) or "failed"
-    return False, "exception", line, cap(text, DIFF_CAP)
+    return False, "grader", line, cap(text, DIFF_CAP)
 
 
 def _exception_type(reason):
-    match = re.match(r"raised ([A-Za-z_][\w.]*)", reason)
-    return match.group(1) if match else "an exception"
+    """A builtin exception's name from a reason, or None (a student's own class names
+    anything the student likes, the data of a hidden check among them)."""
+    match = re.match(r"raised ([A-Za-z_]\w*)", reason)
+    if match is None:
+        return None
+    found = getattr(builtins, match.group(1), None)
+    return match.group(1) if isinstance(found, type) and issubclass(found, BaseException) else None
 
 
 def hidden_reason(kind, reason):
     """What a failed hidden check's feedback says: the kind of failure only."""
-    if kind in ("exception", "memory") and reason.startswith("raised "):
-        return f"raised {_exception_type(reason)} in your code"
+    if kind in ("exception", "memory"):
+        name = _exception_type(reason)
+        return f"raised {name} in your code" if name else "raised an exception of its own class"
     return HIDDEN_REASONS.get(kind, "failed")
 
 
@@ -215,7 +230,7 @@ def evaluate(bundle, items, timed_out=False, harness_returncode=0, nonce=""):
         notes.append("The grader's kernel failed (not your code's doing): "
                      + cap(_last_exception_line(text) or "it died", REASON_CAP))
     elif setup_failures:
-        status = "grader-error"
+        status = "grader-error"  # the set-up cells run only the grader's code
         notes.append(f"Setting up {setup_failures[0].get('notebook')} failed (the set-up cells "
                      f"run only the grader's code): "
                      + cap(item_failure(setup_failures[0], nonce)[2], REASON_CAP))

@@ -42,9 +42,16 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Isolation:
+    """How the worker is isolated.
+
+    ``seccomp`` is True when the worker refuses the system calls of
+    :mod:`.worker.syscalls`, else why it cannot here.
+    """
+
     name: str
     secure: bool
     warning: str = ""
+    seccomp: object = False
 
 
 def detect(insecure=False):
@@ -56,14 +63,14 @@ def detect(insecure=False):
         If bubblewrap does not work here and ``insecure`` is false.
     """
     if insecure:
-        return Isolation(NONE, False, INSECURE_WARNING)
+        return Isolation(NONE, False, INSECURE_WARNING, _probe_filter())
     problem = _probe()
     if problem:
         raise SandboxUnavailable(
             f"bubblewrap does not work here ({problem}). Install it (Debian and Ubuntu: "
             f"`sudo apt-get install bubblewrap`); on a machine where it cannot run, "
             f"--insecure-no-sandbox grades without isolation, and every result says so.")
-    return Isolation(BUBBLEWRAP, True)
+    return Isolation(BUBBLEWRAP, True, "", _probe_filter(sandboxed=True))
 
 
 _PROBED = {}
@@ -90,6 +97,34 @@ def _probe():
                 problem = str(error)
     _PROBED["result"] = problem
     return problem
+
+
+_FILTER_PROBE = ("import sys; sys.path.insert(0, sys.argv[1]); import syscalls; syscalls.refuse(); "
+                 "import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); "
+                 "sys.exit(0 if libc.shmget(0, 4096, 0o1600) == -1 else 3)")
+
+
+def _probe_filter(sandboxed=False):
+    """True if the worker's system-call filter loads (and holds) here, else why not."""
+    key = f"filter-{sandboxed}"
+    if key not in _PROBED:
+        from . import worker as worker_package
+        code = os.path.dirname(worker_package.__file__)
+        with tempfile.TemporaryDirectory() as kit:
+            if sandboxed:
+                argv = bwrap_argv(kit, code, 1 << 20) + [
+                    sys.executable, "-I", "-c", _FILTER_PROBE, WORKER]
+            else:
+                argv = [sys.executable, "-I", "-c", _FILTER_PROBE, code]
+            try:
+                done = subprocess.run(argv, capture_output=True, timeout=60,
+                                      stdin=subprocess.DEVNULL, env={} if sandboxed else None)
+                lines = done.stderr.decode(errors="replace").strip().splitlines()
+                _PROBED[key] = True if done.returncode == 0 else \
+                    (lines or [f"exit code {done.returncode}"])[-1][:200]
+            except (OSError, subprocess.TimeoutExpired) as error:
+                _PROBED[key] = str(error)
+    return _PROBED[key]
 
 
 def python_roots():

@@ -16,12 +16,17 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .results import GRADEBOOK
+
 MAX_FILES = 2000
 MAX_TOTAL_BYTES = 100 * 2**20     # uncompressed, all entries of a zip
 MAX_FILE_BYTES = 2 * 2**20        # one student file
 MAX_NOTEBOOK_BYTES = 20 * 2**20   # one student notebook (outputs can be large)
+MAX_NOTEBOOKS = 20                # notebooks read for written answers (the kit has 5)
 PACKAGE = "assignment"
 SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
+RESERVED_NAMES = frozenset({GRADEBOOK})   # files of RESULTS itself: never a submission's folder
+NAME_CAP = 200                            # characters of a file name kept in a report
 
 
 class InvalidSubmission(ValueError):
@@ -68,7 +73,7 @@ def submission_name(path):
     original = Path(path).name
     if original.lower().endswith(".zip"):
         original = original[:-4]
-    if SAFE_NAME.fullmatch(original):
+    if SAFE_NAME.fullmatch(original) and original.lower() not in RESERVED_NAMES:
         return original
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", original).strip("._")[:80] or "submission"
     digest = hashlib.sha256(original.encode("utf-8", "surrogateescape")).hexdigest()[:8]
@@ -131,7 +136,8 @@ def read_submission(path, student_files, provided=None):
             if inner in wanted:
                 sub.student_files[inner] = entries.read(rel, MAX_FILE_BYTES)
             elif (inner.startswith("notebooks/") and inner.endswith(".ipynb")
-                  and inner.count("/") == 1 and "/.ipynb_checkpoints" not in inner):
+                  and inner.count("/") == 1 and len(inner) <= NAME_CAP
+                  and len(sub.notebooks) < MAX_NOTEBOOKS):
                 sub.notebooks[inner] = entries.read(rel, MAX_NOTEBOOK_BYTES)
             elif _is_noise(inner):
                 continue
@@ -143,7 +149,7 @@ def read_submission(path, student_files, provided=None):
                 if not same:
                     sub.changed_provided.append(inner)
             else:
-                sub.extra.append(inner)
+                sub.extra.append(inner if len(inner) <= NAME_CAP else inner[:NAME_CAP] + "...")
         sub.missing = sorted(wanted - set(sub.student_files))
         if not sub.student_files:
             raise InvalidSubmission(

@@ -55,7 +55,7 @@ def module_name(path):
     return path[:-len(".py")].replace("/", ".")
 
 
-def build_workspace(path, bundle, submission, isolation, limits, uid, group=None):
+def build_workspace(path, bundle, submission, isolation, limits, uid, group=None, code=None):
     """Create the workspace folder ``path`` (which must not exist).
 
     Parameters
@@ -69,6 +69,8 @@ def build_workspace(path, bundle, submission, isolation, limits, uid, group=None
         The uid the worker drops to (the grader runs as root), else None.
     group : cgroup.SubmissionCgroup or None
         The submission's control group, which the worker joins.
+    code : Path or None
+        The grader's package for the trusted kernel (a snapshot); this one if None.
 
     Returns
     -------
@@ -99,7 +101,7 @@ def build_workspace(path, bundle, submission, isolation, limits, uid, group=None
     grader.mkdir()
     for sub in ("runtime", "home", "ipython", "python", "share/kernels/" + KERNEL_NAME):
         (grader / sub).mkdir(parents=True)
-    (grader / "python" / "instructor").symlink_to(INSTRUCTOR, target_is_directory=True)
+    (grader / "python" / "instructor").symlink_to(code or INSTRUCTOR, target_is_directory=True)
     shutil.copyfile(PLUGIN, grader / PLUGIN.name)
     (grader / "pytest.ini").write_text("[pytest]\n")
 
@@ -133,6 +135,7 @@ def _kernel_config(workspace, bundle, isolation, limits, uid, group):
         "scratch": sandbox.SCRATCH if secure else str(scratch),
         "own_pid_namespace": secure,
         "result_cap": limits.result_mb << 20,
+        "seccomp": isolation.seccomp is True,
     }
     command, env = sandbox.worker_command(isolation, workspace.root / "worker", WORKER_CODE,
                                           scratch, limits.scratch_mb << 20, json.dumps(worker))

@@ -20,6 +20,7 @@ import codecs
 import contextlib
 import json
 import os
+import re
 import secrets
 import selectors
 import signal
@@ -31,6 +32,9 @@ import time
 from ..worker import values, wire
 
 STDOUT, STDERR = "stdout", "stderr"
+# Characters a terminal (and nbval's comparison) would act on: a carriage
+# return or a backspace could hide the text before it. They are shown escaped.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 REPLY_KINDS = frozenset(("value", "handle", "callable", "error", "refused"))
 TRUNCATED = "\n[... output cut by the grader: too much printed ...]\n"
 
@@ -91,16 +95,21 @@ def student_exception(description):
     a :class:`StudentException` of the same name. Where in the student's
     files it was raised goes into ``__notes__``, which IPython shows.
     """
-    name = str(description.get("type") or "Exception")[:100]
+    name = _text(description.get("type") or "Exception", 100)
     if not name.isidentifier():
         name = "StudentException"
-    args, message = description.get("args"), str(description.get("message", ""))
+    args, message = description.get("args"), _text(description.get("message", ""), 10_000)
     builtin = getattr(builtins, name, None)
     error = None
     if isinstance(builtin, type) and issubclass(builtin, Exception) \
             and builtin not in (StopIteration, StopAsyncIteration):
+        # Only flat, plain arguments; and a SyntaxError gets its message alone: with a
+        # file name and a line number, IPython would read that line from that file here.
+        if issubclass(builtin, SyntaxError) or not isinstance(args, tuple) or not all(
+                type(arg) in (str, int, float, bool, type(None)) for arg in args):
+            args = (message,)
         try:
-            error = builtin(*args) if isinstance(args, tuple) else builtin(message)
+            error = builtin(*[_text(arg, 10_000) if type(arg) is str else arg for arg in args])
         except Exception:
             error = None
     if error is None:
@@ -108,13 +117,18 @@ def student_exception(description):
     notes = []
     for frame in (description.get("frames") or [])[-5:]:
         if isinstance(frame, list) and len(frame) == 4:
-            where, line, function, code = (str(frame[0])[:200], frame[1], str(frame[2])[:100],
-                                           str(frame[3])[:200])
+            where, line, function, code = (_text(frame[0], 200), frame[1] if type(frame[1]) is int
+                                           else 0, _text(frame[2], 100), _text(frame[3], 200))
             notes.append(f"In your code: {where}, line {line}, in {function}"
                          + (f": {code}" if code else ""))
     if notes:
         error.__notes__ = notes
     return error
+
+
+def _text(value, limit):
+    """value as a string of valid Unicode (no lone surrogates), at most limit characters."""
+    return str(value)[:limit].encode("utf-8", "replace").decode("utf-8")
 
 
 class Link:
@@ -358,6 +372,7 @@ class Session:
         self.closed = False
         self.released = False
         self.forwarding = True
+        self.cut = False
         self.ended = None
         self.printed = 0
         self.decoders = {STDOUT: codecs.getincrementaldecoder("utf-8")("replace"),
@@ -566,11 +581,15 @@ class Session:
         if not self.forwarding:
             return True
         cap = int(self.link.config["output_cap"])
-        text = self.decoders[stream].decode(data)
+        text = CONTROL.sub(lambda match: repr(match.group())[1:-1], self.decoders[stream].decode(data))
         if self.printed >= cap:
+            if not self.cut:
+                self.cut = True
+                (sys.stdout if stream == STDOUT else sys.stderr).write(TRUNCATED)
             return True
         if self.printed + len(text) > cap:
             text = text[:cap - self.printed] + TRUNCATED
+            self.cut = True
         self.printed += len(text)
         target = sys.stdout if stream == STDOUT else sys.stderr
         target.write(text)

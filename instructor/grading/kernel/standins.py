@@ -30,7 +30,7 @@ def outline(source):
     -------
     dict
         ``{"functions": {name: docstring}, "classes": {name: {"bases": [names],
-        "methods": [names], "doc": docstring}}}`` for the top-level
+        "methods": {name: docstring}, "doc": docstring}}}`` for the top-level
         definitions (bases are kept only when defined in the same module).
     """
     tree = ast.parse(source)
@@ -42,8 +42,8 @@ def outline(source):
             classes[node.name] = {
                 "bases": [base.id for base in node.bases
                           if isinstance(base, ast.Name) and base.id in classes],
-                "methods": [item.name for item in node.body
-                            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))],
+                "methods": {item.name: ast.get_docstring(item) or "" for item in node.body
+                            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))},
                 "doc": ast.get_docstring(node) or ""}
     return {"functions": functions, "classes": classes}
 
@@ -180,17 +180,18 @@ class RemoteObject:
 def stand_in_class(link, module, name, spec, bases):
     namespace = {"__module__": module, "__qualname__": name, "__doc__": spec.get("doc", ""),
                  "_grader_link": link, "_grader_module": module, "_grader_name": name}
-    for method in spec["methods"]:
+    for method, doc in spec["methods"].items():
         if not method.startswith("__"):
-            namespace[method] = _method(method)
+            namespace[method] = _method(method, doc)
     return type(name, bases, namespace)
 
 
-def _method(name):
+def _method(name, doc):
     def method(self, *args, **kwargs):
         __tracebackhide__ = True  # noqa: F841
         return _value(self._grader_call("method", name, args, kwargs), args, kwargs)
     method.__name__ = method.__qualname__ = name
+    method.__doc__ = doc
     return method
 
 

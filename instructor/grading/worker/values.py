@@ -35,6 +35,7 @@ import struct
 import numpy as np
 
 MAX_DEPTH = 64
+MAX_ITEMS = 1_000_000   # values in one message: a few bytes each could cost the decoder 100 times more
 _LARGE = 1 << 16        # array data at least this long travels as its own buffer
 
 # Tags: one byte before every value.
@@ -326,6 +327,7 @@ _DTYPES = {}
 class _Reader:
     def __init__(self, data, resolve):
         self.data, self.at, self.end, self.resolve = data, 0, len(data), resolve
+        self.left = MAX_ITEMS
 
     def take(self, count):
         start = self.at
@@ -352,6 +354,9 @@ class _Reader:
         count = self.u32()
         if count > self.end - self.at:      # every item takes at least a byte
             raise ProtocolError("a container announces more items than there are bytes")
+        self.left -= count
+        if self.left < 0:
+            raise ProtocolError(f"more than {MAX_ITEMS} values in one message")
         return count
 
     def text(self):

@@ -7,7 +7,8 @@ The trusted kernel starts it (through bubblewrap) as::
 This process, the *parent*, never runs a student's code. It drops to its
 unprivileged uid (when started as root), makes itself undumpable (so that the
 processes it forks cannot read or change its memory), sets the resource
-limits, imports numpy once, then waits on the control socket. For every
+limits, imports numpy once, refuses the system calls the student's code has
+no use for (:mod:`syscalls`), then waits on the control socket. For every
 session the kernel asks for, it forks a *child* that gets the session's
 socket and two pipes as its stdout and stderr, and serves requests there:
 importing the student's modules, calling their functions, making objects of
@@ -18,7 +19,7 @@ kills every process left in the sandbox, empties the scratch folder and tells
 the kernel how the child ended. So each session starts as fresh as the
 first, and nothing a session leaves can reach the next.
 
-Standalone: the standard library, numpy, :mod:`values` and :mod:`wire`.
+Standalone: the standard library, numpy, :mod:`values`, :mod:`wire` and :mod:`syscalls`.
 """
 
 import ctypes
@@ -35,6 +36,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import syscalls  # noqa: E402
 import values  # noqa: E402
 import wire  # noqa: E402
 
@@ -55,6 +57,11 @@ def main(argv):
     import numpy  # noqa: F401  (every child needs it: import it once, here)
     import numpy.linalg  # noqa: F401
     import numpy.random  # noqa: F401
+    if config.get("seccomp"):
+        try:
+            syscalls.refuse()
+        except syscalls.Unavailable as error:       # the grader said it holds: fail closed
+            raise SystemExit(f"the system-call filter did not load: {error}")
     Parent(socket.socket(fileno=control_fd), config).serve()
 
 
