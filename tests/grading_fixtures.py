@@ -184,42 +184,37 @@ def payload_header(path):
             "needs": needs}
 
 
-def open_link(folder, sources, **config):
+def open_link(folder, sources, seccomp=None, **limits):
     """A Link to a real worker over a package made of ``sources`` (POSIX path -> text).
 
-    The worker runs in bubblewrap where it works here, else without a sandbox.
+    The worker runs in bubblewrap where it works here, else without a sandbox;
+    ``limits`` are those of :class:`instructor.grading.limits.Limits` to change
+    (``call_timeout=5``, ``output_kb=2``, ...) and ``seccomp`` turns the
+    system-call filter off (False) where it would be on.
     Returns (link, finder): put ``finder`` on ``sys.meta_path`` to import the
     package's modules as stand-ins (a test-only name, so no real module clashes).
     """
-    import json
+    import dataclasses
     import os
     from instructor.grading import sandbox
     from instructor.grading.kernel.link import Link
     from instructor.grading.kernel.standins import StandInFinder, outline
-    from instructor.grading.workspace import WORKER_CODE, module_name
+    from instructor.grading.limits import Limits
+    from instructor.grading.workspace import kernel_config, module_name
     folder = Path(folder)
     kit = folder / "kit"
     for rel, text in sources.items():
         (kit / rel).parent.mkdir(parents=True, exist_ok=True)
         (kit / rel).write_text(text)
     isolation = sandbox.detect(insecure=not machine()["bubblewrap"])
+    if seccomp is False:
+        isolation = dataclasses.replace(isolation, seccomp="turned off by the test")
     scratch = folder / "scratch"
     scratch.mkdir()
-    secure = isolation.secure
-    worker = {"uid": 100_000 + os.getpid() % 50_000 if secure and os.geteuid() == 0 else None,
-              "limits": {"RLIMIT_AS": 2 << 30, "RLIMIT_CORE": 0,
-                         **({"RLIMIT_NPROC": 16} if secure else {})},
-              "kit": sandbox.KIT if secure else str(kit),
-              "scratch": sandbox.SCRATCH if secure else str(scratch),
-              "own_pid_namespace": secure, "result_cap": config.pop("result_cap", 1 << 24),
-              "seccomp": config.pop("seccomp", isolation.seccomp is True)}
-    command, env = sandbox.worker_command(isolation, kit, WORKER_CODE, scratch, 1 << 24,
-                                          json.dumps(worker))
+    uid = 100_000 + os.getpid() % 50_000 if isolation.secure and os.geteuid() == 0 else None
     modules = {module_name(rel): outline(text) for rel, text in sources.items()
                if not rel.endswith("__init__.py")}
-    link = Link({"nonce": "n0nce", "command": command, "env": env or None, "cgroups": [],
-                 "oom_counter": None, "call_timeout": config.pop("call_timeout", 20),
-                 "start_timeout": 60, "result_cap": worker["result_cap"],
-                 "output_cap": config.pop("output_cap", 10_000), "log": str(folder / "worker.log"),
-                 "modules": modules, **config})
+    config = kernel_config(isolation, Limits(**limits), kit, scratch, uid, None, "n0nce",
+                           folder / "worker.log", modules)
+    link = Link(config)
     return link, StandInFinder(link, modules)

@@ -134,7 +134,7 @@ def through_stand_ins(tmp_path, monkeypatch):
         folder = tmp_path / name
         link, finder = fx.open_link(folder, {
             f"{name}/__init__.py": "", f"{name}/classifiers/__init__.py": "",
-            f"{name}/classifiers/linear_svm.py": source}, call_timeout=60)
+            f"{name}/classifiers/linear_svm.py": source})
         monkeypatch.setattr(sys, "meta_path", [finder] + sys.meta_path)
         monkeypatch.syspath_prepend(str(folder / "kit"))
         links.append(link)
@@ -149,12 +149,14 @@ def through_stand_ins(tmp_path, monkeypatch):
             del sys.modules[name]
 
 
-def test_through_the_stand_ins_honest_passes_and_finite_differences_are_stopped(through_stand_ins):
+def test_through_the_stand_ins_finite_differences_are_stopped(through_stand_ins):
+    """(The honest loss through the stand-ins is graded by tests/test_grading_real.py, in the
+    grader's own kernel: there the reference and the worker both use one thread for BLAS, as
+    this test process does not.)"""
     if not fx.machine()["linux"]:
         pytest.skip("the grader runs on Linux")
     honest, numeric = through_stand_ins
-    right, ratio = speed.measure(honest)
-    assert right and ratio <= speed.FACTOR, ratio
+    assert speed.measure(honest)[0] is True          # the reference's results, through them
     start = time.monotonic()
     assert speed.measure(numeric) == (False, float("inf"))   # 61,460 losses per call: stopped
     assert time.monotonic() - start < 30

@@ -109,7 +109,7 @@ class Counter:
 @pytest.fixture()
 def mod(tmp_path, monkeypatch):
     link, finder = fx.open_link(tmp_path, {"studentpkg/__init__.py": "", "studentpkg/mod.py": MODULE},
-                                call_timeout=5, output_cap=2000, result_cap=1 << 20)
+                                call_timeout=5, output_kb=2, result_mb=1)
     monkeypatch.setattr(sys, "meta_path", [finder] + sys.meta_path)
     monkeypatch.syspath_prepend(str(tmp_path / "kit"))
     for name in ("studentpkg", "studentpkg.mod"):
@@ -148,6 +148,12 @@ def test_output_beyond_the_cap_is_cut(mod, capsys):
     mod.shout("x" * 1000, times=10)
     out = capsys.readouterr().out
     assert len(out) < 2200 and out.endswith(links.TRUNCATED)
+
+
+def test_control_characters_are_shown_not_obeyed(mod, capsys):
+    capsys.readouterr()
+    mod.shout("a\rb\x08c\x1b[2J")
+    assert capsys.readouterr().out == "A\\rB\\x08C\\x1b[2J\n"
 
 
 def test_in_place_changes_reach_the_caller_and_read_only_arrays_stay_read_only(mod):
@@ -273,7 +279,7 @@ def test_one_check_cannot_leave_a_message_for_the_next(tmp_path, monkeypatch, fi
     if filtered and sandbox.detect(insecure=not fx.machine()["bubblewrap"]).seccomp is not True:
         fx.need("libseccomp", "the worker's system-call filter")
     link, finder = fx.open_link(tmp_path, {"chanpkg/__init__.py": "", "chanpkg/mod.py": CHANNEL},
-                                seccomp=filtered)
+                                seccomp=None if filtered else False)
     monkeypatch.setattr(sys, "meta_path", [finder] + sys.meta_path)
     monkeypatch.syspath_prepend(str(tmp_path / "kit"))
     try:

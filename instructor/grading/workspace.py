@@ -124,25 +124,47 @@ def build_workspace(path, bundle, submission, isolation, limits, uid, group=None
 
 
 def _kernel_config(workspace, bundle, isolation, limits, uid, group):
-    secure = isolation.secure
     scratch = workspace.root / "scratch"
-    if not secure:
+    if not isolation.secure:
         scratch.mkdir()
+    outlines = {module_name(rel): outline((bundle.kit / rel).read_text(encoding="utf-8"))
+                for rel in bundle.student_files}
+    return kernel_config(isolation, limits, workspace.root / "worker", scratch, uid, group,
+                         workspace.nonce, workspace.worker_log, outlines)
+
+
+def kernel_config(isolation, limits, kit, scratch, uid, group, nonce, log, outlines):
+    """What the trusted kernel needs to start and reach its worker (see :class:`.kernel.link.Link`).
+
+    Parameters
+    ----------
+    isolation : sandbox.Isolation
+    limits : Limits
+    kit, scratch : Path
+        The worker's package (the provided files with the student's) and, with
+        no sandbox, its scratch folder.
+    uid : int or None
+    group : cgroup.SubmissionCgroup or None
+    nonce : str
+    log : Path
+        Where the worker's own messages go.
+    outlines : dict
+        Student module name -> its outline, for the stand-ins.
+    """
+    secure = isolation.secure
     worker = {
         "uid": uid if secure else None,
         "limits": worker_limits(limits, secure),
-        "kit": sandbox.KIT if secure else str(workspace.root / "worker"),
+        "kit": sandbox.KIT if secure else str(kit),
         "scratch": sandbox.SCRATCH if secure else str(scratch),
         "own_pid_namespace": secure,
         "result_cap": limits.result_mb << 20,
         "seccomp": isolation.seccomp is True,
     }
-    command, env = sandbox.worker_command(isolation, workspace.root / "worker", WORKER_CODE,
-                                          scratch, limits.scratch_mb << 20, json.dumps(worker))
-    outlines = {module_name(rel): outline((bundle.kit / rel).read_text(encoding="utf-8"))
-                for rel in bundle.student_files}
+    command, env = sandbox.worker_command(isolation, kit, WORKER_CODE, scratch,
+                                          limits.scratch_mb << 20, json.dumps(worker))
     return {
-        "nonce": workspace.nonce,
+        "nonce": nonce,
         "command": command,
         "env": env or None,
         "cgroups": group.procs_files if group is not None else [],
@@ -151,7 +173,7 @@ def _kernel_config(workspace, bundle, isolation, limits, uid, group):
         "start_timeout": 60,
         "result_cap": limits.result_mb << 20,
         "output_cap": limits.output_kb * 1000,
-        "log": str(workspace.worker_log),
+        "log": str(log),
         "modules": outlines,
         "session_per_cell": True,
         "limits": asdict(limits),
