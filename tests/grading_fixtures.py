@@ -60,6 +60,26 @@ CHECKS = [
 STUDENT_FILES = ["assignment/calc.py"]
 
 
+# An attack on the speed checks, appended to a student file: its vectorized loss (given
+# by name) keeps its own loss but takes the gradient by finite differences.
+FINITE_DIFFERENCES = '''
+# --- attack: a vectorized loss with a gradient by finite differences ------
+_loss_and_gradient = {vectorized}
+
+
+def {vectorized}(W, X, y, reg):
+    def loss(w):
+        return _loss_and_gradient(w, X, y, reg)[0]
+    grad = np.zeros_like(W)
+    for index in np.ndindex(W.shape):
+        plus, minus = W.copy(), W.copy()
+        plus[index] += 1e-5
+        minus[index] -= 1e-5
+        grad[index] = (loss(plus) - loss(minus)) / 2e-5
+    return loss(W), grad
+'''
+
+
 def check_cell(check_id, points, hidden, source, text):
     cell = new_code_cell(source)
     cell.metadata["tags"] = ["nbval-check-output"] + (["hidden"] if hidden else [])

@@ -10,7 +10,6 @@ kernel's enforcement of them.
 import subprocess
 import sys
 
-import pytest
 
 import grading_fixtures as fx
 from instructor.grading import cgroup

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import grading_fixtures as fx
+from grading_fixtures import FINITE_DIFFERENCES
 from instructor import notebooks as nbs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,23 +92,6 @@ CALLS_NAIVE = '''
 # --- attack: "vectorized" functions that call the naive ones ---------------
 def {vectorized}(W, X, y, reg):
     return {naive}(W, X, y, reg)
-'''
-
-FINITE_DIFFERENCES = '''
-# --- attack: a vectorized loss with a gradient by finite differences ------
-_loss_and_gradient = {vectorized}
-
-
-def {vectorized}(W, X, y, reg):
-    def loss(w):
-        return _loss_and_gradient(w, X, y, reg)[0]
-    grad = np.zeros_like(W)
-    for index in np.ndindex(W.shape):
-        plus, minus = W.copy(), W.copy()
-        plus[index] += 1e-5
-        minus[index] -= 1e-5
-        grad[index] = (loss(plus) - loss(minus)) / 2e-5
-    return loss(W), grad
 '''
 
 HOG_AND_BOMB = '''

@@ -110,23 +110,6 @@ def test_a_fast_wrong_loss_fails():
     assert speed.vectorized_verdict(svm_loss_vectorized).endswith("time: False")
 
 
-FINITE_DIFFERENCES = '''
-_loss_and_gradient = svm_loss_vectorized
-
-
-def svm_loss_vectorized(W, X, y, reg):
-    def loss(w):
-        return _loss_and_gradient(w, X, y, reg)[0]
-    grad = np.zeros_like(W)
-    for index in np.ndindex(W.shape):
-        plus, minus = W.copy(), W.copy()
-        plus[index] += 1e-5
-        minus[index] -= 1e-5
-        grad[index] = (loss(plus) - loss(minus)) / 2e-5
-    return loss(W), grad
-'''
-
-
 @pytest.fixture()
 def through_stand_ins(tmp_path, monkeypatch):
     """The reference linear_svm.py, and one with finite differences, imported as stand-ins."""
@@ -141,7 +124,8 @@ def through_stand_ins(tmp_path, monkeypatch):
         return importlib.import_module(f"{name}.classifiers.linear_svm").svm_loss_vectorized
     links = []
     reference = (ROOT / SVM).read_text()
-    yield load(reference, "honestpkg"), load(reference + FINITE_DIFFERENCES, "numericpkg")
+    yield load(reference, "honestpkg"), load(
+        reference + fx.FINITE_DIFFERENCES.format(vectorized="svm_loss_vectorized"), "numericpkg")
     for link in links:
         link.stop()
     for name in list(sys.modules):

@@ -84,29 +84,13 @@ class SubmissionCgroup:
         return folder
 
     def pids(self):
-        found = set()
-        for procs in self.procs_files:
-            try:
-                found.update(int(p) for p in Path(procs).read_text().split())
-            except (OSError, ValueError):
-                pass
-        return found
+        return members(self.procs_files)
 
     def kill_all(self, timeout=5.0):
         """SIGKILL every process in the group until it is empty."""
         for folder in self.folders:
             _write(folder / "cgroup.kill", "1")            # v2, Linux 5.14+
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            pids = self.pids()
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            time.sleep(0.02)
+        kill_members(self.procs_files, timeout)
 
     def remove(self):
         self.kill_all()
@@ -120,6 +104,32 @@ class SubmissionCgroup:
                 except OSError:
                     time.sleep(0.05)
         self.folders = []
+
+
+def members(procs_files):
+    """The pids listed in some ``cgroup.procs`` files."""
+    found = set()
+    for procs in procs_files:
+        try:
+            found.update(int(p) for p in Path(procs).read_text().split())
+        except (OSError, ValueError):
+            pass
+    return found
+
+
+def kill_members(procs_files, timeout=5.0):
+    """SIGKILL every process listed in ``procs_files`` until none is left (or the timeout)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = members(procs_files)
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.02)
 
 
 def create(memory_bytes, cpus, max_tasks, root=ROOT):

@@ -18,7 +18,6 @@ timeout from a student's exception that merely has the same name.
 import builtins
 import codecs
 import contextlib
-import json
 import os
 import re
 import secrets
@@ -29,6 +28,7 @@ import subprocess
 import sys
 import time
 
+from ..cgroup import kill_members
 from ..worker import values, wire
 
 STDOUT, STDERR = "stdout", "stderr"
@@ -226,8 +226,7 @@ class Link:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 pass
-        for procs in self.config.get("cgroups") or []:
-            _kill_cgroup(procs)
+        kill_members(self.config.get("cgroups") or [], timeout=1.0)
         if self.control is not None:
             self.control.close()
         self.process, self.control = None, None
@@ -600,26 +599,3 @@ class Session:
         for stream in (STDOUT, STDERR):
             while self._forward(stream):
                 pass
-
-
-def _kill_cgroup(procs):
-    """SIGKILL every process listed in a cgroup.procs file (a last resort)."""
-    for _ in range(50):
-        try:
-            with open(procs, encoding="ascii") as f:
-                pids = [int(line) for line in f if line.strip()]
-        except (OSError, ValueError):
-            return
-        if not pids:
-            return
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        time.sleep(0.02)
-
-
-def load_config(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
