@@ -183,9 +183,17 @@ def _diff_part(text):
     return text.strip()
 
 
+# A frame of the stand-ins in IPython's traceback (the one it always shows, where the
+# student's exception is raised again), and the line that counts the frames it hid.
+_GRADER_FRAME = re.compile(r"^File [^\n]*/instructor/grading/kernel/[^\n]*\n(?:[^\n]+\n)*\n?"
+                           r"|^ *\[\.\.\. skipping hidden \d+ frames?\]\n\n?", re.MULTILINE)
+
+
 def _traceback_part(text):
+    """The traceback of a cell, without the grader's own frames."""
     index = text.find("Traceback:")
-    return text[index + len("Traceback:"):].strip() if index >= 0 else text.strip()
+    text = text[index + len("Traceback:"):] if index >= 0 else text
+    return _GRADER_FRAME.sub("", text).strip()
 
 
 def evaluate(bundle, items, timed_out=False, harness_returncode=0, nonce=""):
