@@ -128,3 +128,11 @@ def test_feedback_escapes_what_came_from_the_submission():
     for heading, fence in (("  # Heading", "  ````"), ("# Heading in an answer", "````")):
         at = lines.index(heading)
         assert fence in lines[:at] and fence in lines[at:], (heading, lines)
+
+
+def test_terminal_escapes_in_what_came_from_the_submission_are_shown_not_obeyed():
+    escapes = "oops\x1bM\x1b[0 q**Score: 62 / 62**\x1b]0;title\x07\x08\x08\x1bc\x9b2J"
+    text = feedback.render(_record(reason="raised X: " + escapes, diff=escapes),
+                           {"notebooks/n.ipynb": ["**Your answer:** 42 " + escapes]})
+    assert not any(ord(c) < 32 and c not in "\n\t" or 0x7f <= ord(c) <= 0x9f for c in text)
+    assert "\\x1bM" in text and "\\x07" in text

@@ -61,14 +61,15 @@ CAUGHT_BY = {
     # every gradient check with N > 1 (N = 1 hides a missing 1/N)
     "svm_naive_grad_no_mean": {"nb1-regularized-example", "nb1-svm-lecture-example",
         "nb4-gradient-check", "svm-naive-grad", "svm-naive-grad-reg"},
-    # a gradient N times too large still trains: only gradient checks see it
+    # a gradient N times too large still trains: the gradient checks and the known step of
+    # svm-train see it
     "svm_vec_grad_no_mean": {"nb1-regularized-example", "nb1-svm-lecture-example",
-        "nb4-gradient-check", "svm-vec-edge-hidden", "svm-vec-grad", "svm-vec-reg-hidden",
-        "svm-vec-speed-hidden"},
+        "nb4-gradient-check", "svm-train", "svm-vec-edge-hidden", "svm-vec-grad",
+        "svm-vec-reg-hidden", "svm-vec-speed-hidden"},
     # loss and gradient are consistent with each other: only values with reg > 0 see it
     "svm_half_reg": {"nb1-regularized-example", "nb4-gradient-check", "svm-naive-edge-hidden",
-        "svm-naive-grad-reg", "svm-vec-edge-hidden", "svm-vec-float32-hidden", "svm-vec-grad",
-        "svm-vec-loss", "svm-vec-reg-hidden", "svm-vec-speed-hidden"},
+        "svm-naive-grad-reg", "svm-train", "svm-vec-edge-hidden", "svm-vec-float32-hidden",
+        "svm-vec-grad", "svm-vec-loss", "svm-vec-reg-hidden", "svm-vec-speed-hidden"},
     # gradient checks with reg > 0
     "svm_grad_no_reg": {"nb1-regularized-example", "nb4-gradient-check", "svm-naive-edge-hidden",
         "svm-naive-grad-reg", "svm-vec-edge-hidden", "svm-vec-grad", "svm-vec-reg-hidden",
@@ -93,13 +94,14 @@ CAUGHT_BY = {
         "softmax-vec-reg-hidden", "softmax-vec-speed-hidden", "softmax-vec-stable"},
     # loss values with reg > 0
     "softmax_half_reg": {"nb1-regularized-example", "softmax-naive-edge-hidden",
-        "softmax-naive-grad", "softmax-naive-loss", "softmax-vec-edge-hidden",
+        "softmax-naive-grad", "softmax-naive-loss", "softmax-train", "softmax-vec-edge-hidden",
         "softmax-vec-float32-hidden", "softmax-vec-grad", "softmax-vec-loss",
         "softmax-vec-reg-hidden", "softmax-vec-speed-hidden"},
-    # gradient checks with reg > 0
+    # gradient checks with reg > 0, and the known step of softmax-train (reg = 0.1)
     "softmax_grad_no_reg": {"nb1-regularized-example", "nb4-gradient-check",
-        "softmax-naive-edge-hidden", "softmax-naive-grad", "softmax-vec-edge-hidden",
-        "softmax-vec-grad", "softmax-vec-reg-hidden", "softmax-vec-speed-hidden"},
+        "softmax-naive-edge-hidden", "softmax-naive-grad", "softmax-train",
+        "softmax-vec-edge-hidden", "softmax-vec-grad", "softmax-vec-reg-hidden",
+        "softmax-vec-speed-hidden"},
     # gradient checks
     "softmax_naive_grad_no_minus_one": {"nb1-regularized-example", "nb1-softmax-lecture-example",
         "nb4-gradient-check", "softmax-naive-edge-hidden", "softmax-naive-grad",

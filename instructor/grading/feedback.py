@@ -115,14 +115,23 @@ def _cell_text(cell):
 
 def inline(text, limit=300):
     """text as one line of Markdown that renders as itself (nothing it holds is markup)."""
-    text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(text)).strip()
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f]+", " ", str(text)).strip()
     if len(text) > limit:
         text = text[:limit] + f" [... {len(text) - limit} more characters cut ...]"
     return re.sub(r"([\\`*\[\]<>|])", r"\\\1", text)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text):
+    """text with its control characters (terminal escapes among them) shown, not obeyed."""
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+
+
 def fenced(text, indent=""):
-    """text in a fenced code block whose fence no line of it can close."""
+    """text in a fenced code block whose fence no line of it can close; nothing in it acts."""
+    text = printable(text)
     longest = max((len(run) for run in re.findall(r"`+|~+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return [indent + fence, *[indent + line for line in text.splitlines()], indent + fence]
@@ -201,5 +210,5 @@ def render(record, answers):
 
 def _code(name):
     """A file name as inline code that nothing in the name can end early."""
-    text = re.sub(r"[\x00-\x1f\x7f]+", "?", str(name))[:200].replace("`", "'")
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f]+", "?", str(name))[:200].replace("`", "'")
     return f"`{text}`"

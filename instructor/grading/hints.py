@@ -16,14 +16,15 @@ COMMON_MISTAKES = {
         '1/N).'),
     'svm_vec_grad_no_mean': (
         ('nb1-regularized-example', 'nb1-svm-lecture-example', 'nb4-gradient-check',
-         'svm-vec-edge-hidden', 'svm-vec-grad', 'svm-vec-reg-hidden',
+         'svm-train', 'svm-vec-edge-hidden', 'svm-vec-grad', 'svm-vec-reg-hidden',
          'svm-vec-speed-hidden'),
         'svm_loss_vectorized: the gradient is a sum over the examples, not a mean '
         '(missing 1/N).'),
     'svm_half_reg': (
         ('nb1-regularized-example', 'nb4-gradient-check', 'svm-naive-edge-hidden',
-         'svm-naive-grad-reg', 'svm-vec-edge-hidden', 'svm-vec-float32-hidden',
-         'svm-vec-grad', 'svm-vec-loss', 'svm-vec-reg-hidden', 'svm-vec-speed-hidden'),
+         'svm-naive-grad-reg', 'svm-train', 'svm-vec-edge-hidden',
+         'svm-vec-float32-hidden', 'svm-vec-grad', 'svm-vec-loss', 'svm-vec-reg-hidden',
+         'svm-vec-speed-hidden'),
         'SVM: the 0.5 * reg convention (loss 0.5 * reg * sum(W**2), gradient reg * W); '
         "this kit's loss is reg * sum(W**2), whose gradient is 2 * reg * W."),
     'svm_grad_no_reg': (
@@ -61,15 +62,15 @@ COMMON_MISTAKES = {
         "-log10(0.13) = 0.89 is the lecture's slip, -ln(0.13) = 2.04."),
     'softmax_half_reg': (
         ('nb1-regularized-example', 'softmax-naive-edge-hidden', 'softmax-naive-grad',
-         'softmax-naive-loss', 'softmax-vec-edge-hidden', 'softmax-vec-float32-hidden',
-         'softmax-vec-grad', 'softmax-vec-loss', 'softmax-vec-reg-hidden',
-         'softmax-vec-speed-hidden'),
+         'softmax-naive-loss', 'softmax-train', 'softmax-vec-edge-hidden',
+         'softmax-vec-float32-hidden', 'softmax-vec-grad', 'softmax-vec-loss',
+         'softmax-vec-reg-hidden', 'softmax-vec-speed-hidden'),
         'softmax: the 0.5 * reg convention (loss 0.5 * reg * sum(W**2), gradient reg * '
         "W); this kit's loss is reg * sum(W**2), whose gradient is 2 * reg * W."),
     'softmax_grad_no_reg': (
         ('nb1-regularized-example', 'nb4-gradient-check', 'softmax-naive-edge-hidden',
-         'softmax-naive-grad', 'softmax-vec-edge-hidden', 'softmax-vec-grad',
-         'softmax-vec-reg-hidden', 'softmax-vec-speed-hidden'),
+         'softmax-naive-grad', 'softmax-train', 'softmax-vec-edge-hidden',
+         'softmax-vec-grad', 'softmax-vec-reg-hidden', 'softmax-vec-speed-hidden'),
         'softmax: the gradient lacks the regularization term 2 * reg * W (the loss has '
         'it).'),
     'softmax_naive_grad_no_minus_one': (

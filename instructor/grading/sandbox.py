@@ -99,8 +99,9 @@ def _probe():
     return problem
 
 
-_FILTER_PROBE = ("import sys; sys.path.insert(0, sys.argv[1]); import syscalls; syscalls.refuse(); "
-                 "import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); "
+_FILTER_PROBE = ("import os, sys; sys.path.insert(0, sys.argv[1]); import syscalls; "
+                 "syscalls.refuse(os.getppid()); "
+                 "import ctypes; libc = ctypes.CDLL(None, use_errno=True); "
                  "sys.exit(0 if libc.shmget(0, 4096, 0o1600) == -1 else 3)")
 
 

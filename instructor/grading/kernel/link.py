@@ -289,7 +289,7 @@ class Link:
             if packet.get("event") == "spawned" and packet.get("session") == number:
                 return number, kernel_end, out_read, err_read
 
-    def end_session(self, timeout=5.0):
+    def end_session(self, timeout=2.0):
         """Kill the current session's process (and what it started); wait until it is gone."""
         session, self.session = self.session, None
         if session is None:
@@ -452,11 +452,14 @@ class Session:
             if type(reply) is not tuple or len(reply) != 4 or reply[0] != number \
                     or reply[1] not in REPLY_KINDS:
                 raise WorkerBroken(f"Your code's process answered {label} out of turn.")
-        except BaseException:
+        except BaseException as error:
             # A timeout, a dead or lying child, an interrupt (the cell's own
             # timeout): this process is of no more use.
             if self.link.session is self:
-                self.link.end_session()
+                if isinstance(error, KeyboardInterrupt):
+                    self.link.stop()        # the cell is out of time: no waiting on anyone
+                else:
+                    self.link.end_session()
             raise
         return reply[1:], seconds
 

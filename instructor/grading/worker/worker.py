@@ -7,17 +7,21 @@ The trusted kernel starts it (through bubblewrap) as::
 This process, the *parent*, never runs a student's code. It drops to its
 unprivileged uid (when started as root), makes itself undumpable (so that the
 processes it forks cannot read or change its memory), sets the resource
-limits, imports numpy once, refuses the system calls the student's code has
-no use for (:mod:`syscalls`), then waits on the control socket. For every
-session the kernel asks for, it forks a *child* that gets the session's
-socket and two pipes as its stdout and stderr, and serves requests there:
+limits, imports numpy once, then waits on the control socket. For every
+session the kernel asks for, it forks a *child*, which first refuses the
+system calls the student's code has no use for (:mod:`syscalls`: none of them
+can reach this parent), then gets the session's socket and two pipes as its
+stdout and stderr, and serves requests there:
 importing the student's modules, calling their functions, making objects of
 their classes and calling their methods, reading and setting attributes.
 Only plain values (:mod:`values`) cross the socket. When a child ends (the
 kernel closed its session, asked for it to be killed, or it died), the parent
 kills every process left in the sandbox, empties the scratch folder and tells
-the kernel how the child ended. So each session starts as fresh as the
-first, and nothing a session leaves can reach the next.
+the kernel how the child ended. Before it forks the next child it sets its own
+limits, priority and CPU affinity again, uses up a random number of process
+ids (so that the next child's pid says nothing of how many the last one
+used), and asks for a fresh sandbox when a session used many. So each session
+starts as fresh as the first, and nothing a session leaves can reach the next.
 
 Standalone: the standard library, numpy, :mod:`values`, :mod:`wire` and :mod:`syscalls`.
 """
@@ -27,11 +31,13 @@ import importlib
 import json
 import os
 import resource
+import secrets
 import select
 import shutil
 import signal
 import socket
 import sys
+import threading
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -41,6 +47,7 @@ import values  # noqa: E402
 import wire  # noqa: E402
 
 MESSAGE_CAP = 8 << 30          # a request from the kernel (trusted) may be large
+PID_BUDGET = 64                # process ids a session may use before its sandbox is replaced
 TEXT_CAP = 2000                # characters of an exception message kept
 FRAMES_CAP = 20                # traceback lines kept
 
@@ -50,19 +57,18 @@ def main(argv):
     control_fd = int(argv[argv.index("--control-fd") + 1])
     become(config.get("uid"))
     _not_dumpable()
-    for name, value in config["limits"].items():
-        resource.setrlimit(getattr(resource, name), (value, value))
+    set_limits(config["limits"])
     os.umask(0o077)
     sys.path.insert(0, config["kit"])
     import numpy  # noqa: F401  (every child needs it: import it once, here)
     import numpy.linalg  # noqa: F401
     import numpy.random  # noqa: F401
-    if config.get("seccomp"):
-        try:
-            syscalls.refuse()
-        except syscalls.Unavailable as error:       # the grader said it holds: fail closed
-            raise SystemExit(f"the system-call filter did not load: {error}")
     Parent(socket.socket(fileno=control_fd), config).serve()
+
+
+def set_limits(limits):
+    for name, value in limits.items():
+        resource.setrlimit(getattr(resource, name), (value, value))
 
 
 def become(uid):
@@ -94,6 +100,11 @@ class Parent:
         self.scratch = config["scratch"]
         self.own_pid_namespace = bool(config.get("own_pid_namespace"))
         self.child = None               # (pid, session number)
+        self.last_pid = os.getpid()
+        self.priority = os.getpriority(os.PRIO_PROCESS, 0)
+        self.cpus = os.sched_getaffinity(0)
+        # Built once; each child loads it (the grader said it holds: fail closed).
+        self.program = syscalls.compile_filter(os.getpid()) if config.get("seccomp") else None
 
     def serve(self):
         wake_read, wake_write = os.pipe()
@@ -139,11 +150,22 @@ class Parent:
             wire.send_packet(self.control, {"event": "refused", "session": session})
             return
         session_fd, out_fd, err_fd = fds
+        if self.pids_used() > PID_BUDGET:
+            # The last session made many processes or threads: the next pid would say
+            # how many. A fresh sandbox starts the count again.
+            for fd in fds:
+                os.close(fd)
+            wire.send_packet(self.control, {"event": "refused", "session": session,
+                                            "why": "renew"})
+            return
         os.makedirs(self.scratch, exist_ok=True)
+        self.refresh()
         pid = os.fork()
         if pid == 0:
             code = 0
             try:
+                if self.program is not None:
+                    syscalls.load(self.program)
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 for fd in (self.control.fileno(), wake_read, wake_write):
@@ -162,7 +184,36 @@ class Parent:
         for fd in fds:
             os.close(fd)
         self.child = (pid, session)
+        self.last_pid = pid
         wire.send_packet(self.control, {"event": "spawned", "session": session})
+
+    def refresh(self):
+        """Undo what a child might have changed of this process that the next would inherit."""
+        set_limits(self.config["limits"])
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, self.priority)
+        except OSError:
+            pass
+        os.sched_setaffinity(0, self.cpus)
+        if self.own_pid_namespace:
+            # A random number of process ids, used by threads that end at once.
+            for _ in range(secrets.randbelow(PID_BUDGET)):
+                thread = threading.Thread(target=int)
+                thread.start()
+                thread.join()
+
+    def pids_used(self):
+        """Process ids used in the sandbox since the last child was forked."""
+        if not self.own_pid_namespace:
+            return 0
+        try:
+            with open("/proc/sys/kernel/ns_last_pid", encoding="ascii") as f:
+                last = int(f.read())
+            with open("/proc/sys/kernel/pid_max", encoding="ascii") as f:
+                largest = int(f.read())
+        except (OSError, ValueError):
+            return 0
+        return (last - self.last_pid) % largest
 
     def kill_child(self):
         if self.child is not None:
