@@ -94,6 +94,27 @@ def {vectorized}(W, X, y, reg):
     return {naive}(W, X, y, reg)
 '''
 
+FAKE_TRAINING = '''
+# --- attack: no training at all: a made-up loss curve and memorized labels ---
+_memory = {}
+
+
+def _train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200,
+           verbose=False):
+    for row, label in zip(np.asarray(X).tolist(), np.asarray(y).tolist()):
+        _memory[tuple(row)] = label
+    start = float(np.log(3)) if type(self).__name__ == "Softmax" else 2.0
+    return [start * 0.99 ** step for step in range(num_iters)]
+
+
+def _predict(self, X):
+    return np.array([_memory.get(tuple(row), 0) for row in np.asarray(X).tolist()])
+
+
+LinearClassifier.train = _train
+LinearClassifier.predict = _predict
+'''
+
 HOG_AND_BOMB = '''
 # --- attack: busy loops and a fork bomb at import; start-up files -----------
 import os as _os
@@ -183,6 +204,9 @@ def real(real_release, tmp_path_factory):
         _append(folder, SVM, text.format(naive="svm_loss_naive", vectorized="svm_loss_vectorized"))
         _append(folder, SOFTMAX, text.format(naive="softmax_loss_naive",
                                              vectorized="softmax_loss_vectorized"))
+    fake = paths["fake_training"] = subs / "fake_training"
+    shutil.copytree(subs / "stubs", fake)
+    _append(fake, "assignment/classifiers/linear_classifier.py", FAKE_TRAINING)
     bomb = paths["fork_bomb_and_startup_files"] = subs / "fork_bomb_and_startup_files"
     shutil.copytree(reference, bomb)
     _append(bomb, SVM, HOG_AND_BOMB.replace("for _ in range(60)", "for _ in range(0)"))
@@ -289,6 +313,11 @@ def test_the_hidden_checks_stay_hidden_from_code_that_seeks_them(real):
                    if len(line) > 25]
         for line in secret:
             assert line not in text, (check["id"], line)
+
+
+def test_a_made_up_training_earns_nothing(real):
+    record = result(real["out"], "fake_training")
+    assert record["score"] == 0, {c["id"]: c["reason"] for c in record["checks"] if c["passed"]}
 
 
 def test_a_fork_bomb_and_start_up_files_change_nothing(real):

@@ -7,6 +7,7 @@ show what crosses and what does not.
 
 import importlib
 import io
+import os
 import sys
 import time
 
@@ -295,3 +296,118 @@ def test_one_check_cannot_leave_a_message_for_the_next(tmp_path, monkeypatch, fi
         assert left.startswith("refused") and found is None
     else:
         assert (left, found) == ("left", "the hidden check's data")
+
+
+HOLD_ON_THE_PARENT = '''
+import ctypes
+import fcntl
+import os
+import resource
+import signal
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def attempts(shared_file):
+    """What of the parent (and of what other sandboxes share) a child can touch."""
+    parent, done = os.getppid(), {}
+
+    def attempt(name, action):
+        try:
+            action()
+            done[name] = "done"
+        except OSError as error:
+            done[name] = "refused" if error.errno == 1 else f"errno {error.errno}"
+
+    attempt("prlimit", lambda: resource.prlimit(parent, resource.RLIMIT_MEMLOCK,
+                                                resource.getrlimit(resource.RLIMIT_MEMLOCK)))
+    attempt("setpriority", lambda: os.setpriority(os.PRIO_PROCESS, parent, 5))
+    attempt("setpriority_user", lambda: os.setpriority(os.PRIO_USER, os.getuid(), 5))
+    attempt("affinity", lambda: os.sched_setaffinity(parent, {0}))
+    attempt("signal", lambda: os.kill(parent, signal.SIGCONT))
+    attempt("signal_all", lambda: os.kill(-1, signal.SIGCONT))
+    with open(shared_file, "rb") as f:
+        attempt("flock", lambda: fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB))
+        attempt("fcntl_lock", lambda: fcntl.lockf(f, fcntl.LOCK_SH | fcntl.LOCK_NB))
+    def inotify():
+        if libc.inotify_init() < 0:
+            raise OSError(ctypes.get_errno(), "inotify")
+    attempt("inotify", inotify)
+    return done
+'''
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+def test_a_child_has_no_hold_on_its_parent_nor_on_the_files_sandboxes_share(tmp_path, monkeypatch,
+                                                                          filtered):
+    from instructor.grading import sandbox
+    if filtered and sandbox.detect(insecure=not fx.machine()["bubblewrap"]).seccomp is not True:
+        fx.need("libseccomp", "the worker's system-call filter")
+    link, finder = fx.open_link(tmp_path, {"holdpkg/__init__.py": "",
+                                           "holdpkg/mod.py": HOLD_ON_THE_PARENT},
+                                seccomp=None if filtered else False)
+    monkeypatch.setattr(sys, "meta_path", [finder] + sys.meta_path)
+    monkeypatch.syspath_prepend(str(tmp_path / "kit"))
+    try:
+        mod = importlib.import_module("holdpkg.mod")
+        done = mod.attempts(sys.executable if not fx.machine()["bubblewrap"]
+                            else os.path.realpath(sys.executable))
+    finally:
+        link.stop()
+        for name in ("holdpkg", "holdpkg.mod"):
+            sys.modules.pop(name, None)
+    if filtered:
+        assert set(done.values()) == {"refused"}, done
+    else:
+        held = {name for name, how in done.items() if how == "done"}
+        assert {"prlimit", "setpriority", "affinity", "signal", "flock", "inotify"} <= held, done
+
+
+PIDS = '''
+import os
+import threading
+
+
+def pid():
+    return os.getpid()
+
+
+def use_pids(count):
+    for _ in range(count):
+        thread = threading.Thread(target=int)
+        thread.start()
+        thread.join()
+    return os.getpid()
+'''
+
+
+def test_process_ids_say_nothing_of_the_check_before(tmp_path, monkeypatch):
+    if not fx.machine()["bubblewrap"]:
+        fx.need("bubblewrap (the sandbox)", "a pid namespace of the worker's own")
+    link, finder = fx.open_link(tmp_path, {"pidpkg/__init__.py": "", "pidpkg/mod.py": PIDS})
+    monkeypatch.setattr(sys, "meta_path", [finder] + sys.meta_path)
+    monkeypatch.syspath_prepend(str(tmp_path / "kit"))
+    try:
+        mod = importlib.import_module("pidpkg.mod")
+        quiet = []
+        for _ in range(8):
+            quiet.append(mod.pid())
+            link.end_session()
+        gaps = {b - a for a, b in zip(quiet, quiet[1:])}
+        assert len(gaps) > 2, quiet                # a random number of ids between two checks
+        mod.use_pids(500)                          # a check that spends many ids ...
+        link.end_session()
+        assert mod.pid() <= 3 + _worker_constant("PID_BUDGET")  # ... is followed by a fresh sandbox
+    finally:
+        link.stop()
+        for name in ("pidpkg", "pidpkg.mod"):
+            sys.modules.pop(name, None)
+
+
+def _worker_constant(name):
+    """A constant of worker.py, read without importing it (it is a script for the sandbox)."""
+    import ast
+    from instructor.grading.workspace import WORKER_CODE
+    tree = ast.parse((WORKER_CODE / "worker.py").read_text())
+    return next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                and any(getattr(target, "id", None) == name for target in node.targets))
