@@ -347,6 +347,8 @@ def main(argv=None):
                 print(f"[{done}/{len(todo)}] {name}: {record['status']} "
                       f"{record['score']}/{record['max_score']} in {record['seconds']:.1f}s",
                       flush=True)
+                if record["status"] == "grader-error":
+                    _explain_grader_error(record, out / name / "result.json")
     except KeyboardInterrupt:
         # What is published stays; what was running is killed and not kept.
         harness.stop_all()
@@ -360,6 +362,17 @@ def main(argv=None):
     write_atomic(out / results.GRADEBOOK, results.gradebook_text(records.values(), check_ids))
     _summary(records, [job[1] for job in todo])
     return 1 if any(records[job[1]]["status"] == "grader-error" for job in todo) else 0
+
+
+def _explain_grader_error(record, path):
+    """Say what failed, so an instructor need not open ``result.json`` to know."""
+    notes = [note for note in record.get("notes", []) if note.startswith(("The grader", "Setting up"))]
+    first = [f"{check['id']}: {check['reason']}" for check in record.get("checks", [])
+             if check.get("kind") == "grader"][:1]
+    trace = record.get("grader_traceback", "").strip().splitlines()
+    for line in notes[:1] + first + trace[-1:]:
+        print(f"  {line}", flush=True)
+    print(f"  (the grader's side of it is in {path})", flush=True)
 
 
 def _terminate(signum, frame):

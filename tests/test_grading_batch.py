@@ -451,3 +451,22 @@ def test_interrupted_batch_keeps_what_is_graded(batch, tmp_path):
     while leftovers() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not leftovers()
+
+
+def test_a_grader_error_says_why_on_the_console(batch, tmp_path):
+    """The instructor reads what failed (here the bundle's own set-up cell) without opening files."""
+    bundle = tmp_path / "bundle"
+    shutil.copytree(batch["bundle"], bundle)
+    checks = bundle / "checks" / "calc.ipynb"
+    broken = json.loads(checks.read_text())
+    setup = next(cell for cell in broken["cells"] if "from assignment.calc" in "".join(cell["source"]))
+    setup["source"] = fx.SETUP.replace("from assignment.calc import add, scale",
+                                       "from assignment.helpers import no_such_helper")
+    checks.write_text(json.dumps(broken))
+    done = grade(batch["paths"]["good"], "--autograder", bundle, "--out", tmp_path / "r",
+                 *FLAGS, *secure_flags(), check=False)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("[1/1] good: grader-error"))
+    assert "Setting up calc.ipynb failed" in lines[at + 1] and "no_such_helper" in lines[at + 1]
+    assert lines[-2].endswith(str(tmp_path / "r" / "good" / "result.json") + ")")
