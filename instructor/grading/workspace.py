@@ -55,6 +55,11 @@ def module_name(path):
     return path[:-len(".py")].replace("/", ".")
 
 
+STAND_IN_MISSING = (
+    'raise ImportError("{module} is a student\'s module: the grader\'s kernel reaches it only '
+    'through its stand-in, which is not installed (the kernel is not the grader\'s)")\n')
+
+
 def build_workspace(path, bundle, submission, isolation, limits, uid, group=None, code=None):
     """Create the workspace folder ``path`` (which must not exist).
 
@@ -80,6 +85,10 @@ def build_workspace(path, bundle, submission, isolation, limits, uid, group=None
     root.mkdir(mode=0o700)
     kit = root / "kit"
     shutil.copytree(bundle.kit, kit, symlinks=False)
+    for rel in bundle.student_files:
+        # The kernel reaches the student's code only through stand-ins: a file
+        # here is imported only if they are missing, and then it says so.
+        (kit / rel).write_text(STAND_IN_MISSING.format(module=module_name(rel)), encoding="utf-8")
     notebooks = kit / "notebooks"
     if notebooks.exists():
         shutil.rmtree(notebooks)

@@ -27,7 +27,29 @@ from .standins import StandInFinder
 CONFIG_VARIABLE = "GRADER_KERNEL_CONFIG"
 
 
+# The kernel's exit code when it cannot become the trusted kernel.
+NOT_TRUSTED_EXIT = 70
+
+
 def load_ipython_extension(shell):
+    """Make ``shell`` the trusted kernel, or end the kernel.
+
+    IPython reports an extension that fails to load and runs the notebook
+    anyway: here that would be a kernel without stand-ins. Ending it instead
+    makes every check of the notebook "not run: the grader's kernel ended",
+    a grader error, never a score.
+    """
+    try:
+        _become_trusted(shell)
+    except BaseException:
+        # To the process's own stderr (the harness's log): ipykernel has made
+        # sys.stderr a stream of the notebook's outputs by now.
+        os.write(2, ("The grader's kernel could not become the trusted kernel:\n"
+                     + traceback.format_exc()).encode("utf-8", "replace"))
+        os._exit(NOT_TRUSTED_EXIT)
+
+
+def _become_trusted(shell):
     with open(os.environ[CONFIG_VARIABLE], encoding="utf-8") as f:
         config = json.load(f)
     link = Link(config)
