@@ -336,19 +336,18 @@ class _Reader:
         self.at = start + count
         return self.data[start:self.at]
 
-    def u32(self):
+    def _unsigned(self, layout):
         at = self.at
-        self.at = at + 4
+        self.at = at + layout.size
         if self.at > self.end:
             raise ProtocolError("the value ends before its announced length")
-        return _U32.unpack_from(self.data, at)[0]
+        return layout.unpack_from(self.data, at)[0]
+
+    def u32(self):
+        return self._unsigned(_U32)
 
     def u64(self):
-        at = self.at
-        self.at = at + 8
-        if self.at > self.end:
-            raise ProtocolError("the value ends before its announced length")
-        return _U64.unpack_from(self.data, at)[0]
+        return self._unsigned(_U64)
 
     def count(self):
         count = self.u32()
