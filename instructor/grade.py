@@ -44,7 +44,7 @@ from .grading.bundle import BundleError, load_bundle  # noqa: E402
 from .grading.results import CheckResult  # noqa: E402
 from .grading.submission import (InvalidSubmission, content_digest, read_submission,  # noqa: E402
                                  submission_name)
-from .grading.workspace import KERNEL_NAME, build_workspace  # noqa: E402
+from .grading.workspace import KERNEL_NAME, build_workspace, import_failures  # noqa: E402
 
 UID_BASE = 100_000
 
@@ -174,7 +174,9 @@ def grade_one(path, name, submission, bundle, isolation, limits, uid=None, code=
                               limits.timeout, harness_limits(limits), extra_groups=[group])
             items = results.read_items(workspace.items)
             status, checks, notes = results.evaluate(bundle, items, run.timed_out, run.returncode,
-                                                     nonce=workspace.nonce)
+                                                     nonce=workspace.nonce,
+                                                     import_failures=import_failures(workspace,
+                                                                                     bundle))
             extra["harness"] = {"returncode": run.returncode, "timed_out": run.timed_out,
                                 "seconds": round(run.seconds, 2), "output_bytes": run.output_bytes,
                                 "output": run.output[-20_000:]}

@@ -35,6 +35,10 @@ ESCAPES = [Path(f"/tmp/grader-escape-{TOKEN}"), Path(f"/var/tmp/grader-escape-{T
            Path(f"/dev/shm/grader-escape-{TOKEN}"), Path(f"/grader-escape-{TOKEN}")]
 WRONG_ADD = fx.REFERENCE.replace("return a + b", "return a - b")
 BASES = {"correct": fx.REFERENCE, "stub": fx.STUB, "wrong": WRONG_ADD}
+# Ordinary mistakes that stop a file from importing: line 8 of calc.py, line 4.
+SYNTAX_ERROR = fx.REFERENCE.replace("    return a + b", "    return (a + b))")
+IMPORT_ERROR = fx.REFERENCE.replace("from .helpers import twice",
+                                    "from .helpers import twice\nimport no_such_module_here")
 
 pytestmark = pytest.mark.skipif(not MACHINE["linux"], reason="the grader runs on Linux")
 
@@ -117,6 +121,8 @@ def build_batch(subs, bundle, machine):
                                         prefix="work/"))
     add("stub", fx.STUB, passes=set())
     add("wrong_add", WRONG_ADD, passes={"scale-two", "scale-three"})
+    add("syntax_error", SYNTAX_ERROR, status="does-not-import", passes=set())
+    add("import_error", IMPORT_ERROR, status="does-not-import", passes=set())
     for name, header in PAYLOADS.items():
         why = runnable(header, machine)
         if why is not None:
@@ -192,7 +198,8 @@ def test_payload_gets_its_verdict(batch, payload):
     _assert_verdict(batch, payload)
 
 
-@pytest.mark.parametrize("name", ["good", "good_zip", "stub", "wrong_add", "a b", "a_b", "bob!",
+@pytest.mark.parametrize("name", ["good", "good_zip", "stub", "wrong_add", "syntax_error",
+                                  "import_error", "a b", "a_b", "bob!",
                                   "bob", "gradebook.csv", "nested_notebook", "huge_answers",
                                   "long_names", "markdown_names", "replaced_provided", "traversal",
                                   "no_assignment"])
@@ -243,6 +250,18 @@ def test_reasons_say_what_happened(batch):
     assert reasons("read_files_through_the_kernel")["add-small"].startswith("raised SyntaxError: read")
     assert reasons("exception_names")["add-small"].startswith("raised Saw_1_plus_2_Error")
     assert "invalid" in reasons("traversal")["add-small"]
+
+
+def test_a_file_that_does_not_import_is_named_with_its_line(batch):
+    for key, error in (("syntax_error", "SyntaxError: unmatched ')' (assignment/calc.py, line 8)"),
+                       ("import_error", "ModuleNotFoundError: No module named "
+                                        "'no_such_module_here' (assignment/calc.py, line 4)")):
+        record = result(batch["out"], _name(batch, key))
+        assert record["notes"] == [f"assignment/calc.py could not be imported: {error}. Every "
+                                   f"check that uses it failed; fix this first."]
+        feedback = (batch["out"] / _name(batch, key) / "feedback.md").read_text()
+        assert "could not be imported" in feedback and "line " in feedback
+    assert not result(batch["out"], "good")["notes"]
 
 
 def test_hidden_checks_say_only_what_kind_of_failure(batch):

@@ -59,6 +59,22 @@ def test_status_from_items(tmp_path, records, finish, status):
     assert sum(c.passed for c in checks) == sum(r[1] == "passed" for r in records)
 
 
+def test_a_file_that_does_not_import_is_the_status_and_says_where(tmp_path):
+    bundle = load_bundle(fx.make_bundle(tmp_path / "b"))
+    stopped = _raised("SyntaxError", "unmatched ')'")
+    items = _items(("add-small", "failed", stopped), ("scale-two", "failed", stopped), finish=1)
+    error = "SyntaxError: unmatched ')' (assignment/calc.py, line 8)"
+    status, _, notes = results.evaluate(bundle, items, nonce=NONCE,
+                                        import_failures={"assignment/calc.py": error})
+    assert status == "does-not-import"
+    assert notes == [f"assignment/calc.py could not be imported: {error}. Every check that "
+                     f"uses it failed; fix this first."]
+    assert results.evaluate(bundle, items, nonce=NONCE)[0] == "ok"       # the same, all imported
+    grader_failed = _items(("add-small", "failed", {"kernel_end": "signal SIGKILL"}), finish=1)
+    assert results.evaluate(bundle, grader_failed, nonce=NONCE,
+                            import_failures={"assignment/calc.py": error})[0] == "grader-error"
+
+
 def test_the_grader_s_own_failure_reads_without_its_marker():
     item = {"outcome": "failed", **_raised(
         "CallTimedOut", f"add() ran longer than 3 s; the grader stopped it. "

@@ -7,6 +7,7 @@ show what crosses and what does not.
 
 import importlib
 import io
+import json
 import os
 import sys
 import time
@@ -411,3 +412,38 @@ def _worker_constant(name):
     tree = ast.parse((WORKER_CODE / "worker.py").read_text())
     return next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
                 and any(getattr(target, "id", None) == name for target in node.targets))
+
+
+def _import_events(sources, folder, monkeypatch, package):
+    link, finder = fx.open_link(folder, sources)
+    monkeypatch.setattr(sys, "meta_path", [finder] + sys.meta_path)
+    monkeypatch.syspath_prepend(str(folder / "kit"))
+    try:
+        module = importlib.import_module(f"{package}.mod")
+        outcomes = []
+        for _ in range(2):                         # two checks: two sessions, two imports
+            try:
+                outcomes.append(module.f())
+            except Exception as error:
+                outcomes.append(type(error).__name__)
+            link.end_session()
+    finally:
+        link.stop()
+        for name in (package, f"{package}.mod"):
+            sys.modules.pop(name, None)
+    events = folder / "events.jsonl"
+    lines = events.read_text().splitlines() if events.exists() else []
+    return outcomes, [json.loads(line) for line in lines]
+
+
+def test_a_module_that_does_not_import_is_told_once_with_its_line(tmp_path, monkeypatch):
+    source = "def f():\n    return 1\n\nraise RuntimeError('at import')\n"
+    outcomes, events = _import_events({"brokenpkg/__init__.py": "", "brokenpkg/mod.py": source},
+                                      tmp_path / "broken", monkeypatch, "brokenpkg")
+    assert outcomes == ["RuntimeError", "RuntimeError"]
+    assert events == [{"event": "import-failed", "module": "brokenpkg.mod",
+                       "error": "RuntimeError: at import (brokenpkg/mod.py, line 4)"}]
+    fine = source.replace("raise RuntimeError('at import')", "")
+    outcomes, events = _import_events({"finepkg/__init__.py": "", "finepkg/mod.py": fine},
+                                      tmp_path / "fine", monkeypatch, "finepkg")
+    assert (outcomes, events) == ([1, 1], [])

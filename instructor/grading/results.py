@@ -5,6 +5,7 @@ Statuses, most telling first (a submission gets the first that applies):
 ``invalid-submission``  not a folder or zip with ``assignment/``, unsafe, too big
 ``grader-error``        the grader, its harness or its trusted kernel failed
 ``memory``              the student's code ran out of memory in some check
+``does-not-import``     a student file does not compile or its top-level code raises
 ``timeout``             a call, a cell or the whole submission ran out of time
 ``crashed``             the student's process ended (``os._exit``, a signal) in some check
 ``ok``                  graded normally (checks may still fail)
@@ -74,7 +75,11 @@ def cap(text, limit):
 
 
 def read_items(path, limit=5_000_000):
-    """The JSON records of the harness's items file (capped, bad lines skipped)."""
+    """The JSON records of a JSON-lines file (capped, bad lines skipped).
+
+    The harness's items (one per nbval item) and the trusted kernel's events
+    (:data:`.workspace.EVENTS`) are such files.
+    """
     records = []
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
@@ -196,8 +201,11 @@ def _traceback_part(text):
     return _GRADER_FRAME.sub("", text).strip()
 
 
-def evaluate(bundle, items, timed_out=False, harness_returncode=0, nonce=""):
+def evaluate(bundle, items, timed_out=False, harness_returncode=0, nonce="", import_failures=None):
     """Checks and status from a run's item records.
+
+    ``import_failures`` maps each student file that could not be imported
+    to its error (see :func:`.workspace.import_failures`).
 
     Returns
     -------
@@ -230,6 +238,7 @@ def evaluate(bundle, items, timed_out=False, harness_returncode=0, nonce=""):
         checks.append(CheckResult(check.id, check.points, check.hidden, check.notebook,
                                   passed, cap(reason, REASON_CAP), diff, kind))
     kinds = {check.kind for check in checks if not check.passed}
+
     kernel_trouble = [r for r in item_records if r.get("when") == "setup" and r.get("outcome") == "failed"]
     kernel_trouble += [r for r in setup_failures if item_failure(r, nonce)[1] == "grader"]
     if kernel_trouble or "grader" in kinds:
@@ -246,6 +255,11 @@ def evaluate(bundle, items, timed_out=False, harness_returncode=0, nonce=""):
         status = "memory"
         notes.append("Your code ran out of memory in some checks (the limit counts all its "
                      "processes together).")
+    elif import_failures and (finished or timed_out):
+        status = "does-not-import"
+        for path, error in sorted(import_failures.items()):
+            notes.append(f"{path} could not be imported: {cap(error, REASON_CAP)}. Every check "
+                         f"that uses it failed; fix this first.")
     elif timed_out or "timeout" in kinds:
         status = "timeout"
         notes.append("The whole submission ran out of time." if timed_out

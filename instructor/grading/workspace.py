@@ -25,6 +25,7 @@ from pathlib import Path
 
 from . import sandbox
 from .kernel.standins import outline
+from .results import read_items
 
 HERE = Path(__file__).resolve().parent
 INSTRUCTOR = HERE.parent
@@ -49,10 +50,32 @@ class Workspace:
     def worker_log(self):
         return self.grader / "worker.log"
 
+    @property
+    def events(self):
+        return self.grader / EVENTS
+
 
 def module_name(path):
     """``assignment/classifiers/linear_svm.py`` -> ``assignment.classifiers.linear_svm``."""
     return path[:-len(".py")].replace("/", ".")
+
+
+# What the trusted kernel tells the grader besides the checks' outcomes (the student
+# modules that failed to import), one JSON line each, beside the worker's log.
+EVENTS = "events.jsonl"
+
+def import_failures(workspace, bundle):
+    """{student file: its error} for each student module the trusted kernel could not import.
+
+    Read from the kernel's events; the error is the student's process's own
+    account (plain text, escaped where it is shown).
+    """
+    files = {module_name(rel): rel for rel in bundle.student_files}
+    found = {}
+    for event in read_items(workspace.events):
+        if event.get("event") == "import-failed" and event.get("module") in files:
+            found.setdefault(files[event["module"]], str(event.get("error", "")))
+    return found
 
 
 STAND_IN_MISSING = (
@@ -183,6 +206,7 @@ def kernel_config(isolation, limits, kit, scratch, uid, group, nonce, log, outli
         "result_cap": limits.result_mb << 20,
         "output_cap": limits.output_kb * 1000,
         "log": str(log),
+        "events": str(Path(log).parent / EVENTS),
         "modules": outlines,
         "session_per_cell": True,
         "limits": asdict(limits),

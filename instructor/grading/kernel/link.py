@@ -18,6 +18,7 @@ timeout from a student's exception that merely has the same name.
 import builtins
 import codecs
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -124,6 +125,27 @@ def student_exception(description):
     if notes:
         error.__notes__ = notes
     return error
+
+
+def import_failure_text(description):
+    """One line for a student module that failed to import: the error and where.
+
+    E.g. ``SyntaxError: unmatched ')' (assignment/classifiers/linear_svm.py, line 104)``.
+    """
+    name = _text(description.get("type") or "Exception", 100)
+    message = description.get("message", "")
+    args = description.get("args")
+    if name in ("SyntaxError", "IndentationError", "TabError") and isinstance(args, tuple) \
+            and args and type(args[0]) is str:
+        message = args[0]                 # without "(file.py, line N)", said below in full
+    message = _text(message, 500).strip().splitlines()
+    line = f"{name}: {message[0]}" if message else name
+    frames = [frame for frame in description.get("frames") or []
+              if isinstance(frame, list) and len(frame) == 4]
+    if frames:
+        where, number = _text(frames[-1][0], 200), frames[-1][1]
+        line += f" ({where}, line {number if type(number) is int else 0})"
+    return line
 
 
 def _text(value, limit):
@@ -254,11 +276,30 @@ class Link:
         # failed import is raised again by every call.
         session.forwarding = False
         try:
-            session.request("import", list(self.config.get("modules", {})), None, [], {},
-                            label="importing your files")
+            (_, failures, _), _ = session.request("import", list(self.config.get("modules", {})),
+                                                  None, [], {}, label="importing your files")
         finally:
             session.forwarding = True
+        self._note_import_failures(failures)
         return session
+
+    def _note_import_failures(self, failures):
+        """Append each student module that failed to import to the ``events`` file, once.
+
+        What the worker says is the student's process's word: it can only
+        make the submission's status worse, never earn a point.
+        """
+        path = self.config.get("events")
+        if not path or not isinstance(failures, dict):
+            return
+        noted = self.__dict__.setdefault("_noted_imports", set())
+        with open(path, "a", encoding="utf-8") as f:
+            for module, description in failures.items():
+                if module in noted or not isinstance(description, dict):
+                    continue
+                noted.add(module)
+                f.write(json.dumps({"event": "import-failed", "module": str(module)[:200],
+                                    "error": import_failure_text(description)}) + "\n")
 
     def _spawn(self):
         self.serial += 1

@@ -395,13 +395,15 @@ class Child:
         """(kind, payload, changed) of one request."""
         if operation == "import":
             # At the session's start: the modules' own top-level code runs
-            # now, as in the notebook's set-up cell, not inside a check.
+            # now, as in the notebook's set-up cell, not inside a check. The
+            # modules that fail are told, so the grader can say which and where.
+            failures = {}
             for module in target:
                 try:
                     self.module(module)
-                except BaseException:
-                    pass
-            return "value", None, None
+                except BaseException as error:
+                    failures[module] = self.describe(error)
+            return "value", failures, None
         originals = _array_arguments(args, kwargs)
         if operation in ("call", "new", "get-module"):
             owner = self.module(target)
