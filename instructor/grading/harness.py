@@ -10,12 +10,13 @@ their kernel).
 """
 
 import os
-import resource
 import signal
 import subprocess
 import threading
 import time
 from dataclasses import dataclass
+
+from . import launch
 
 
 class Stopped(Exception):
@@ -45,13 +46,6 @@ class RunResult:
     output_bytes: int
 
 
-def _preexec(limits):
-    def apply():
-        for name, value in limits.items():
-            resource.setrlimit(getattr(resource, name), (value, value))
-    return apply
-
-
 def run(argv, env, cwd, timeout, limits, output_cap=64_000, extra_groups=()):
     """Run argv; kill it and everything it started when it ends or times out.
 
@@ -72,9 +66,11 @@ def run(argv, env, cwd, timeout, limits, output_cap=64_000, extra_groups=()):
     if _stopping.is_set():
         raise Stopped()
     start = time.monotonic()
-    process = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True, preexec_fn=_preexec(limits))
+    # The limits are set by launch.py in the new process: the grader has threads,
+    # where preexec_fn can deadlock.
+    process = subprocess.Popen(launch.command({"rlimits": limits}, argv), env=env, cwd=cwd,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, start_new_session=True)
     head, tail, total = bytearray(), bytearray(), [0]
 
     def drain():

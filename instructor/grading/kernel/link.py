@@ -29,6 +29,7 @@ import subprocess
 import sys
 import time
 
+from .. import launch
 from ..cgroup import kill_members
 from ..worker import values, wire
 
@@ -185,22 +186,14 @@ class Link:
         kernel_end, worker_end = wire.control_pair()
         log = open(self.config["log"], "ab")
         cgroups = list(self.config.get("cgroups") or [])
-
-        def join_cgroups():
-            pid = str(os.getpid()).encode()
-            for procs in cgroups:
-                fd = os.open(procs, os.O_WRONLY)
-                try:
-                    os.write(fd, pid)
-                finally:
-                    os.close(fd)
-
+        argv = list(self.config["command"]) + ["--control-fd", str(worker_end.fileno())]
         try:
+            # The worker joins the submission's control groups before it starts
+            # (see launch.py for why not preexec_fn).
             self.process = subprocess.Popen(
-                list(self.config["command"]) + ["--control-fd", str(worker_end.fileno())],
+                launch.command({"cgroups": cgroups}, argv) if cgroups else argv,
                 pass_fds=[worker_end.fileno()], stdin=subprocess.DEVNULL, stdout=log,
-                stderr=log, start_new_session=True, env=self.config.get("env"),
-                preexec_fn=join_cgroups if cgroups else None)
+                stderr=log, start_new_session=True, env=self.config.get("env"))
         finally:
             worker_end.close()
             log.close()
