@@ -64,6 +64,7 @@ def module_name(path):
 # modules that failed to import), one JSON line each, beside the worker's log.
 EVENTS = "events.jsonl"
 
+
 def import_failures(workspace, bundle):
     """{student file: its error} for each student module the trusted kernel could not import.
 

@@ -176,6 +176,7 @@ class Link:
         self.control = None
         self.session = None
         self.serial = 0
+        self.noted_imports = set()      # the modules whose failed import is in ``events``
 
     # -- the worker ----------------------------------------------------------
 
@@ -279,18 +280,17 @@ class Link:
     def _note_import_failures(self, failures):
         """Append each student module that failed to import to the ``events`` file, once.
 
-        What the worker says is the student's process's word: it can only
-        make the submission's status worse, never earn a point.
+        What the worker says is the student's process's word: it can set
+        the submission's status, never earn a point.
         """
         path = self.config.get("events")
         if not path or not isinstance(failures, dict):
             return
-        noted = self.__dict__.setdefault("_noted_imports", set())
         with open(path, "a", encoding="utf-8") as f:
             for module, description in failures.items():
-                if module in noted or not isinstance(description, dict):
+                if module in self.noted_imports or not isinstance(description, dict):
                     continue
-                noted.add(module)
+                self.noted_imports.add(module)
                 f.write(json.dumps({"event": "import-failed", "module": str(module)[:200],
                                     "error": import_failure_text(description)}) + "\n")
 
