@@ -149,9 +149,18 @@ def measure(candidate, seed=None):
 
 
 def vectorized_verdict(candidate, seed=None):
-    """The line a speed check prints for ``candidate`` (a vectorized loss function)."""
+    """The line a speed check prints for ``candidate`` (a vectorized loss function).
+
+    A candidate that fails is measured once more (fresh data unless seeded): a burst of
+    load on a busy machine can slow every call of one side of a measurement,
+    and an honest solution must not fail for it. A loop or finite
+    differences fail both times.
+    """
     num_train, dim, num_classes = SIZE
-    right, ratio = measure(candidate, seed)
+    for _ in range(2):
+        right, ratio = measure(candidate, seed)
+        if right and ratio <= FACTOR:
+            break
     return (f"{candidate.__name__} at N = {num_train}, D = {dim}, C = {num_classes}: the "
             f"reference's loss and gradient, in at most {FACTOR}x the reference's time: "
             f"{right and ratio <= FACTOR}")
