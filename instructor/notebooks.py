@@ -12,6 +12,7 @@ cells (:func:`checks_only`) grades exactly like the whole notebook, in seconds.
 
 import copy
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -53,6 +54,19 @@ def check_info(cell):
     grading = cell.get("metadata", {}).get("grading", {})
     return {"id": grading.get("id"), "points": grading.get("points"),
             "hidden": is_hidden(cell)}
+
+
+SECTION_HEADING = re.compile(r"^## (?P<number>\d+)\. ", re.MULTILINE)
+
+
+def sections(nb):
+    """{section number: index of its heading cell}, from headings ``## N. Title``."""
+    found = {}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            for match in SECTION_HEADING.finditer(cell.source):
+                found.setdefault(int(match["number"]), index)
+    return found
 
 
 def checks(nb):

@@ -10,8 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BEGIN = "### BEGIN SOLUTION"
+STUB_MESSAGE = "Implement this part of"   # how every stub's message starts
 END = "### END SOLUTION"
-_MARKER = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>### (?:BEGIN|END) SOLUTION)[ \t]*$")
+# A BEGIN marker may say that its stub leaves a variable Unfinished instead of
+# raising, for a TODO inside code that must keep running (the naive SVM loss
+# runs before its gradient is written).
+_MARKER = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>### (?:BEGIN|END) SOLUTION)"
+                     r"(?: \(stub: (?P<unfinished>[A-Za-z_]\w*) = Unfinished\))?[ \t]*$")
+# The TODO comment above a region names the notebook section that asks for it.
+TODO_HEADER = re.compile(r"^[ \t]*# TODO \((?P<notebook>[\w.-]+\.ipynb), section (?P<section>\d+)\):")
 
 
 class RegionError(ValueError):
@@ -30,12 +37,33 @@ class Region:
         Indentation of the BEGIN marker, which the stub keeps.
     body : str
         The solution lines between the markers.
+    task : Task or None
+        The section that asks for it, from the TODO comment just above.
+    unfinished : str or None
+        The variable that the stub sets to ``Unfinished`` instead of raising.
     """
 
     begin: int
     end: int
     indent: str
     body: str
+    task: "Task | None" = None
+    unfinished: "str | None" = None
+
+
+@dataclass(frozen=True, order=True)
+class Task:
+    """The notebook section that asks for a region: its TODO's header.
+
+    ``# TODO (2_svm.ipynb, section 4): ...`` is ``Task("2_svm.ipynb", 4)``.
+    Tasks sort in the order a student meets them (notebooks are numbered).
+    """
+
+    notebook: str
+    section: int
+
+    def __str__(self):
+        return f"{self.notebook}, section {self.section}"
 
 
 def find_regions(source, name="<source>"):
@@ -53,12 +81,14 @@ def find_regions(source, name="<source>"):
         match = _MARKER.match(line.rstrip("\r\n"))
         if not match:
             continue
+        if match["unfinished"] and match["marker"] == END:
+            raise RegionError(f"{name}:{number}: only a {BEGIN} marker may name a stub.")
         if match["marker"] == BEGIN:
             if open_at is not None:
                 raise RegionError(
                     f"{name}:{number}: {BEGIN} inside the region opened at line "
                     f"{open_at}; close that one with {END} first.")
-            open_at, indent = number, match["indent"]
+            open_at, indent, unfinished = number, match["indent"], match["unfinished"]
         else:
             if open_at is None:
                 raise RegionError(f"{name}:{number}: {END} without a {BEGIN} before it.")
@@ -67,7 +97,8 @@ def find_regions(source, name="<source>"):
                 raise RegionError(
                     f"{name}:{open_at}: the solution region (lines {open_at}-{number}) "
                     f"holds no code.")
-            regions.append(Region(open_at, number, indent, body))
+            regions.append(Region(open_at, number, indent, body,
+                                  _task_above(lines, open_at), unfinished))
             open_at = None
     if open_at is not None:
         raise RegionError(f"{name}:{open_at}: {BEGIN} is never closed by {END}.")
@@ -121,3 +152,14 @@ def student_files(root, package="assignment"):
 def _has_code(body):
     return any(line.strip() and not line.strip().startswith("#")
                for line in body.splitlines())
+
+
+def _task_above(lines, begin):
+    """The Task named by the comment block just above line ``begin``, or None."""
+    number = begin - 1
+    while number >= 1 and lines[number - 1].strip().startswith("#"):
+        header = TODO_HEADER.match(lines[number - 1])
+        if header:
+            return Task(header["notebook"], int(header["section"]))
+        number -= 1
+    return None

@@ -49,7 +49,7 @@ from pathlib import Path
 from . import notebooks as nbs
 from .atomic import replace_dir
 from .grading.speed import REFERENCE_FILES, REFERENCE_VARIABLE
-from .regions import BEGIN, END, RegionError, find_regions, replace_regions
+from .regions import BEGIN, END, STUB_MESSAGE, RegionError, find_regions, replace_regions
 
 MARKER_FILE = ".release-manifest"
 MANIFEST_FORMAT = "linear-classifiers-autograder/1"
@@ -150,11 +150,17 @@ def enclosing_function(spans, line):
     return min(inside)[1] if inside else None
 
 
-def stub_source(source, relpath):
+def stub_source(source, relpath, keep=None):
     """The student version of a file: each region becomes a stub.
 
     The stub keeps the region's indentation and raises ``NotImplementedError``
-    naming the function and the file; the TODO comments above the region stay.
+    naming the function, the file and the notebook section that asks for it;
+    the TODO comments above the region stay. A region marked
+    ``(stub: NAME = Unfinished)`` sets NAME to an ``Unfinished`` value with
+    that message instead, so that the code around it keeps running.
+
+    ``keep(region)``, when given, picks regions to keep as solved (their code
+    without the markers): the file as a student has it part-way through.
     """
     regions = find_regions(source, relpath)
     spans = function_names(source)
@@ -171,10 +177,15 @@ def stub_source(source, relpath):
     def stub(region):
         owner = owners[regions.index(region)]
         seen[owner] = seen.get(owner, 0) + 1
-        which = f" (TODO {seen[owner]} of {parts[owner]} in this function)" if parts[owner] > 1 else ""
-        message = f"Implement this part of {owner} in {relpath}{which}"
+        if keep is not None and keep(region):
+            return region.body
+        where = [f"TODO {seen[owner]} of {parts[owner]} in this function"] if parts[owner] > 1 else []
+        where += [f"asked for in {region.task}"] if region.task else []
+        message = f"{STUB_MESSAGE} {owner} in {relpath}" + (f" ({'; '.join(where)})" if where else "")
+        action = (f"{region.unfinished} = Unfinished({message!r})" if region.unfinished
+                  else f"raise NotImplementedError({message!r})")
         return (f"{region.indent}# Your code here: replace the next line.\n"
-                f"{region.indent}raise NotImplementedError({message!r})\n")
+                f"{region.indent}{action}\n")
 
     stubbed = replace_regions(source, stub, relpath)
     compile(stubbed, relpath, "exec")  # a stub must never break a file
@@ -241,7 +252,41 @@ def check_static(root, files):
     seen_ids = {}
     for name, nb in notebooks.items():
         problems.extend(_notebook_problems(name, nb, seen_ids))
+    problems.extend(_task_problems(root, student, notebooks))
     return problems, student, notebooks
+
+
+def _task_problems(root, student, notebooks):
+    """Every region names, in its TODO, a notebook section that exists."""
+    problems = []
+    sections = {Path(name).name: set(nbs.sections(nb)) for name, nb in notebooks.items()}
+    for name in student:
+        text = (root / name).read_text(encoding="utf-8")
+        for region in find_regions(text, name):
+            if region.task is None:
+                problems.append(
+                    f"{name}:{region.begin}: the TODO above this region does not say which "
+                    f"notebook section asks for it; start it with "
+                    f"'# TODO (NOTEBOOK.ipynb, section N):'.")
+            elif region.task.notebook not in sections:
+                problems.append(f"{name}:{region.begin}: the TODO names {region.task}, but "
+                                f"{NOTEBOOK_DIR}/ has no notebook {region.task.notebook}.")
+            elif region.task.section not in sections[region.task.notebook]:
+                problems.append(f"{name}:{region.begin}: the TODO names {region.task}, but that "
+                                f"notebook has no heading '## {region.task.section}. ...'.")
+            if region.unfinished and "Unfinished" not in _top_level_names(text):
+                problems.append(
+                    f"{name}:{region.begin}: its stub sets {region.unfinished} = Unfinished, "
+                    f"but the file does not import Unfinished (from assignment.todo).")
+    return problems
+
+
+def _top_level_names(source):
+    names = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update(alias.asname or alias.name for alias in node.names)
+    return names
 
 
 def _notebook_problems(name, nb, seen_ids):

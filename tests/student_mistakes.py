@@ -109,8 +109,6 @@ MISTAKES = {
     ], "softmax: log base 10 (np.log10) instead of the natural log (np.log); "
        "-log10(0.13) = 0.89 is the lecture's slip, -ln(0.13) = 2.04."),
     "softmax_half_reg": Mistake(SOFTMAX, [
-        ("loss /= num_train\n    loss += reg * np.sum(W * W)",
-         "loss /= num_train\n    loss += 0.5 * reg * np.sum(W * W)"),
         ("    dW += 2 * reg * W\n", "    dW += reg * W\n"),
         ("    loss += reg * np.vdot(W, W)", "    loss += 0.5 * reg * np.vdot(W, W)"),
         ("dW = (dscores.T @ X).T + 2 * reg * W", "dW = (dscores.T @ X).T + reg * W"),
@@ -121,7 +119,8 @@ MISTAKES = {
         ("dW = (dscores.T @ X).T + 2 * reg * W", "dW = (dscores.T @ X).T"),
     ], "softmax: the gradient lacks the regularization term 2 * reg * W (the loss has it)."),
     "softmax_naive_grad_no_minus_one": Mistake(SOFTMAX, [
-        ("dW[:, j] += (probability - (j == y[i])) * X[i]", "dW[:, j] += probability * X[i]"),
+        ("dW[:, j] += (probabilities[j] - (j == y[i])) * X[i]",
+         "dW[:, j] += probabilities[j] * X[i]"),
     ], "softmax_loss_naive: the gradient misses the -1 at the correct class "
        "(dL/ds_j = p_j - [j == y_i])."),
     "softmax_vec_grad_no_minus_one": Mistake(SOFTMAX, [

@@ -292,7 +292,7 @@ CAUGHT_BY = {
     "softmax_vec_no_shift": {"stable"},
     "softmax_log10": {"worked_example", "numerical_gradient", "loss_at_init", "stable",
                       "float32"},
-    "softmax_half_reg": {"regularization"},
+    "softmax_half_reg": {"regularization", "naive_matches_vectorized", "numerical_gradient"},
     "softmax_grad_no_reg": {"regularization", "numerical_gradient"},
     "softmax_naive_grad_no_minus_one": {"naive_matches_vectorized", "numerical_gradient"},
     "softmax_vec_grad_no_minus_one": {"naive_matches_vectorized", "numerical_gradient"},

@@ -59,12 +59,12 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 # mistake. A mistake caught only by hidden checks is marked so.
 CAUGHT_BY = {
     # every gradient check with N > 1 (N = 1 hides a missing 1/N)
-    "svm_naive_grad_no_mean": {"nb1-regularized-example", "nb1-svm-lecture-example",
-        "nb4-gradient-check", "svm-naive-grad", "svm-naive-grad-reg"},
+    "svm_naive_grad_no_mean": {"nb1-regularized-example", "nb4-gradient-check", "svm-naive-grad",
+        "svm-naive-grad-reg"},
     # a gradient N times too large still trains: the gradient checks and the known step of
     # svm-train see it
-    "svm_vec_grad_no_mean": {"nb1-regularized-example", "nb1-svm-lecture-example",
-        "nb4-gradient-check", "svm-train", "svm-vec-edge-hidden", "svm-vec-grad",
+    "svm_vec_grad_no_mean": {"nb1-regularized-example", "nb4-gradient-check", "svm-train",
+        "svm-vec-edge-hidden", "svm-vec-grad",
         "svm-vec-reg-hidden", "svm-vec-speed-hidden"},
     # loss and gradient are consistent with each other: only values with reg > 0 see it
     "svm_half_reg": {"nb1-regularized-example", "nb4-gradient-check", "svm-naive-edge-hidden",
@@ -75,8 +75,8 @@ CAUGHT_BY = {
         "svm-naive-grad-reg", "svm-vec-edge-hidden", "svm-vec-grad", "svm-vec-reg-hidden",
         "svm-vec-speed-hidden"},
     # +1 on every loss; the gradient is wrong too
-    "svm_vec_includes_correct_class": {"nb1-jiggle", "nb1-loss-at-init", "nb1-regularized-example",
-        "nb1-svm-lecture-example", "nb4-gradient-check", "svm-train", "svm-vec-edge-hidden",
+    "svm_vec_includes_correct_class": {"nb1-jiggle", "nb1-regularized-example",
+        "nb4-gradient-check", "svm-train", "svm-vec-edge-hidden",
         "svm-vec-float32-hidden", "svm-vec-grad", "svm-vec-loss", "svm-vec-reg-hidden",
         "svm-vec-speed-hidden"},
     # hidden only: the float32 edge case
@@ -92,9 +92,10 @@ CAUGHT_BY = {
         "softmax-naive-stable", "softmax-train", "softmax-vec-edge-hidden",
         "softmax-vec-float32-hidden", "softmax-vec-grad", "softmax-vec-loss",
         "softmax-vec-reg-hidden", "softmax-vec-speed-hidden", "softmax-vec-stable"},
-    # loss values with reg > 0
-    "softmax_half_reg": {"nb1-regularized-example", "softmax-naive-edge-hidden",
-        "softmax-naive-grad", "softmax-naive-loss", "softmax-train", "softmax-vec-edge-hidden",
+    # the vectorized loss with reg > 0, and every gradient with reg > 0 (the naive loss is
+    # written for the student, so only its gradient has the 0.5)
+    "softmax_half_reg": {"nb1-regularized-example", "nb4-gradient-check",
+        "softmax-naive-edge-hidden", "softmax-naive-grad", "softmax-train", "softmax-vec-edge-hidden",
         "softmax-vec-float32-hidden", "softmax-vec-grad", "softmax-vec-loss",
         "softmax-vec-reg-hidden", "softmax-vec-speed-hidden"},
     # gradient checks with reg > 0, and the known step of softmax-train (reg = 0.1)
@@ -103,12 +104,12 @@ CAUGHT_BY = {
         "softmax-vec-edge-hidden", "softmax-vec-grad", "softmax-vec-reg-hidden",
         "softmax-vec-speed-hidden"},
     # gradient checks
-    "softmax_naive_grad_no_minus_one": {"nb1-regularized-example", "nb1-softmax-lecture-example",
-        "nb4-gradient-check", "softmax-naive-edge-hidden", "softmax-naive-grad",
+    "softmax_naive_grad_no_minus_one": {"nb1-regularized-example", "nb4-gradient-check",
+        "softmax-naive-edge-hidden", "softmax-naive-grad",
         "softmax-naive-stable"},
     # gradient checks; training then goes nowhere
-    "softmax_vec_grad_no_minus_one": {"nb1-regularized-example", "nb1-softmax-lecture-example",
-        "nb4-gradient-check", "nb4-step-sizes", "softmax-train", "softmax-train-hidden",
+    "softmax_vec_grad_no_minus_one": {"nb1-regularized-example", "nb4-gradient-check",
+        "nb4-step-sizes", "softmax-train", "softmax-train-hidden",
         "softmax-vec-edge-hidden", "softmax-vec-grad", "softmax-vec-reg-hidden",
         "softmax-vec-speed-hidden", "softmax-vec-stable"},
     # a correct class far below another: -log(0)
@@ -419,17 +420,48 @@ def _check_cells():
             yield path, nb, index, info
 
 
+FREE_CHECKS = {"nb1-svm-lecture-example", "svm-naive-loss"}
+
+
 def test_check_metadata():
     """Each check has a unique, stable id and integer points; totals as the issue asks."""
     ids = []
     for path, nb, index, info in _check_cells():
         where = f"{path.name} cell {index}"
         assert isinstance(info["id"], str) and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", info["id"]), where
-        assert isinstance(info["points"], int) and info["points"] > 0, where
+        assert isinstance(info["points"], int) and info["points"] >= 0, where
+        # Only a check of code written for the student is worth nothing (it passes on
+        # the untouched kit: tests/test_release.py); every other check earns points.
+        assert (info["points"] == 0) == (info["id"] in FREE_CHECKS), where
         ids.append(info["id"])
     assert len(ids) == len(set(ids)), "check ids must be unique across the notebooks"
     assert len(ids) >= 20
     assert len(hidden_check_ids()) >= 8
+
+
+def test_every_check_cell_starts_with_one_heading():
+    """``# Check <id>: what it checks``, the form the notebooks' introductions describe."""
+    for path, nb, index, info in _check_cells():
+        first_line = nb.cells[index].source.splitlines()[0]
+        assert first_line.startswith(f"# Check {info['id']}: "), f"{path.name} cell {index}"
+
+
+def test_every_notebook_reloads_edited_files_the_same_way():
+    """One reload behaviour: each set-up cell turns on autoreload and says so."""
+    for path in NOTEBOOKS:
+        nb = nbtools.read(path)
+        setup = nb.cells[nbtools.setup_cell_index(nb)].source
+        assert "%load_ext autoreload\n%autoreload 2" in setup, path.name
+        if path.name != "5_interactive_demo.ipynb":   # its set-up comment says it in its own words
+            assert "no kernel restart needed" in setup, path.name
+
+
+def test_the_self_check_the_notebooks_point_to_is_the_root_pytest():
+    """nbval on a student's own notebook compares it with the outputs they saved: never advised."""
+    for path in NOTEBOOKS:
+        for index, cell in enumerate(nbtools.read(path).cells):
+            if cell.cell_type == "markdown":
+                assert not re.search(r"pytest\s+\S*notebooks/", cell.source), f"{path.name} cell {index}"
 
 
 def test_hidden_tag_only_on_checks():

@@ -8,8 +8,11 @@ import pytest
 
 import independent
 import student_mistakes as sm
-from instructor.regions import (Region, RegionError, find_regions, replace_regions,
+from instructor import notebooks as nbtools
+from instructor.regions import (Region, RegionError, Task, find_regions, replace_regions,
                                 student_files)
+
+KIT_ROOT = Path(__file__).resolve().parents[1]
 
 SOURCE = """\
 def f(x):
@@ -219,5 +222,37 @@ def test_independent_needs_one_text_per_region(tmp_path):
             return 1
             ### END SOLUTION
         """), encoding="utf-8")
-    with pytest.raises(ValueError, match="3 solution regions but 2 independent texts"):
+    with pytest.raises(ValueError, match="5 solution regions but 4 independent texts"):
         independent.independent_source(sm.SOFTMAX, root)
+
+
+def test_the_todo_above_a_region_names_its_notebook_section():
+    source = ("def f(x):\n"
+              "    # TODO (2_svm.ipynb, section 4): the gradient; the notebook says why.\n"
+              "    # More of the TODO's text.\n"
+              "    ### BEGIN SOLUTION (stub: dW = Unfinished)\n"
+              "    dW = 2 * x\n"
+              "    ### END SOLUTION\n"
+              "    # TODO: no section named\n"
+              "    ### BEGIN SOLUTION\n"
+              "    return dW\n"
+              "    ### END SOLUTION\n")
+    first, second = find_regions(source)
+    assert (first.task, first.unfinished) == (Task("2_svm.ipynb", 4), "dW")
+    assert str(first.task) == "2_svm.ipynb, section 4"
+    assert (second.task, second.unfinished) == (None, None)
+    assert Task("1_loss_functions.ipynb", 2) < Task("2_svm.ipynb", 1) < Task("2_svm.ipynb", 4)
+
+
+def test_only_a_begin_marker_names_a_stub():
+    with pytest.raises(RegionError, match="only a ### BEGIN SOLUTION marker may name a stub"):
+        find_regions("def f():\n    ### BEGIN SOLUTION\n    x = 1\n"
+                     "    ### END SOLUTION (stub: x = Unfinished)\n")
+
+
+def test_every_region_of_the_course_names_a_section_of_its_notebooks():
+    for name in student_files(KIT_ROOT):
+        for region in find_regions((KIT_ROOT / name).read_text(encoding="utf-8"), name):
+            assert region.task is not None, f"{name}:{region.begin}"
+            notebook = nbtools.read(KIT_ROOT / "notebooks" / region.task.notebook)
+            assert region.task.section in nbtools.sections(notebook), f"{name}:{region.begin}"

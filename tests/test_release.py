@@ -36,7 +36,7 @@ MOD = '''\
 
 def add(a, b):
     """The sum of a and b."""
-    # TODO: Add a and b into total.
+    # TODO (1_demo.ipynb, section 1): Add a and b into total.
     ### BEGIN SOLUTION
     total = a + b  # secret sum line
     ### END SOLUTION
@@ -48,18 +48,18 @@ class Thing:
 
     def double(self, x):
         """Twice x."""
-        # TODO: Return twice x.
+        # TODO (1_demo.ipynb, section 1): Return twice x.
         ### BEGIN SOLUTION
         return x * 2  # secret doubling line
         ### END SOLUTION
 
     def triple(self, x):
         """Three times x, in two parts."""
-        # TODO: First part.
+        # TODO (1_demo.ipynb, section 2): First part.
         ### BEGIN SOLUTION
         twice = self.double(x)  # secret first part
         ### END SOLUTION
-        # TODO: Second part.
+        # TODO (1_demo.ipynb, section 2): Second part.
         ### BEGIN SOLUTION
         return twice + x  # secret second part
         ### END SOLUTION
@@ -99,7 +99,8 @@ def fake_notebook():
     plain.execution_count = 2
     plain.outputs = [nbformat.v4.new_output("stream", name="stdout", text="HELLO!\n")]
     nb.cells = [
-        nbformat.v4.new_markdown_cell("# Demo\nCall your functions."),
+        nbformat.v4.new_markdown_cell(
+            "# Demo\nCall your functions.\n\n## 1. Add and double\n\n## 2. Triple"),
         nbformat.v4.new_code_cell(SETUP_CELL),
         plain,
         check_cell("print(add(2, 3))", "5\n", "add_small", 2, count=3),
@@ -208,17 +209,50 @@ def test_stub_names_function_and_file_and_keeps_indentation_and_todo():
     stubbed = rel.stub_source(MOD, "assignment/mod.py")
     assert "BEGIN SOLUTION" not in stubbed and "END SOLUTION" not in stubbed
     assert "secret" not in stubbed
-    assert "    # TODO: Add a and b into total.\n" in stubbed
-    assert ("    raise NotImplementedError('Implement this part of add in assignment/mod.py')\n"
-            in stubbed)
+    assert "    # TODO (1_demo.ipynb, section 1): Add a and b into total.\n" in stubbed
+    assert ("    raise NotImplementedError('Implement this part of add in assignment/mod.py "
+            "(asked for in 1_demo.ipynb, section 1)')\n" in stubbed)
     assert ("        raise NotImplementedError('Implement this part of Thing.double in "
-            "assignment/mod.py')\n" in stubbed)
-    assert "Thing.triple in assignment/mod.py (TODO 1 of 2 in this function)" in stubbed
-    assert "Thing.triple in assignment/mod.py (TODO 2 of 2 in this function)" in stubbed
+            "assignment/mod.py (asked for in 1_demo.ipynb, section 1)')\n" in stubbed)
+    assert ("Thing.triple in assignment/mod.py (TODO 1 of 2 in this function; asked for in "
+            "1_demo.ipynb, section 2)") in stubbed
+    assert ("Thing.triple in assignment/mod.py (TODO 2 of 2 in this function; asked for in "
+            "1_demo.ipynb, section 2)") in stubbed
     namespace = {}
     exec(compile(stubbed, "mod.py", "exec"), namespace)  # imports fine
     with pytest.raises(NotImplementedError, match="add in assignment/mod.py"):
         namespace["add"](1, 2)
+
+
+UNFINISHED_MOD = '''\
+from assignment.todo import Unfinished
+
+
+def loss_and_grad(x):
+    """The loss x**2, written for the student, and its gradient, which they write."""
+    loss = x * x
+    # TODO (1_demo.ipynb, section 1): the gradient of the loss.
+    ### BEGIN SOLUTION (stub: grad = Unfinished)
+    grad = 2 * x
+    ### END SOLUTION
+    return loss, grad
+'''
+
+
+def test_an_unfinished_stub_lets_the_code_around_it_run_and_stops_any_use_of_its_value():
+    stubbed = rel.stub_source(UNFINISHED_MOD, "assignment/lossy.py")
+    assert "grad = Unfinished('Implement this part of loss_and_grad in assignment/lossy.py " \
+           "(asked for in 1_demo.ipynb, section 1)')\n" in stubbed
+    namespace = {}
+    exec(compile(stubbed, "lossy.py", "exec"), namespace)
+    loss, grad = namespace["loss_and_grad"](3.0)
+    assert loss == 9.0
+    with pytest.raises(NotImplementedError, match="loss_and_grad in assignment/lossy.py"):
+        grad + 1
+    solved = {}
+    exec(compile(rel.stub_source(UNFINISHED_MOD, "assignment/lossy.py", keep=lambda r: True),
+                 "lossy.py", "exec"), solved)
+    assert solved["loss_and_grad"](3.0) == (9.0, 6.0)
 
 
 def test_stub_refuses_a_region_outside_any_function():
@@ -232,8 +266,10 @@ def test_stubs_of_the_real_student_files_compile_and_name_their_functions():
         source = (REPO / name).read_text(encoding="utf-8")
         stubbed = rel.stub_source(source, name)
         compile(stubbed, name, "exec")
-        messages = re.findall(r"raise NotImplementedError\('Implement this part of (\S+) in (\S+?)"
-                              r"(?: \(TODO \d+ of \d+ in this function\))?'\)\n", stubbed)
+        messages = re.findall(r"(?:raise NotImplementedError|dW = Unfinished)"
+                              r"\('Implement this part of (\S+) in (\S+?) \("
+                              r"(?:TODO \d+ of \d+ in this function; )?"
+                              r"asked for in \d_\w+\.ipynb, section \d+\)'\)\n", stubbed)
         assert len(messages) == len(find_regions(source, name))
         assert all(file == name for _, file in messages)
 
@@ -343,16 +379,18 @@ def test_selfcheck_fails_on_stubs_and_passes_with_the_reference(fake_release, tm
     assert stubs.returncode == 1, stubs.stdout + stubs.stderr
     summary = stubs.stdout[stubs.stdout.index("self-check: public checks"):]
     assert ("FAIL  add_small  (2 pt)  NotImplementedError: Implement this part of add in "
-            "assignment/mod.py") in summary
+            "assignment/mod.py (asked for in 1_demo.ipynb, section 1)") in summary
     assert "FAIL  triple_public  (1 pt)  NotImplementedError: Implement this part of " \
-           "Thing.triple in assignment/mod.py (TODO 1 of 2 in this function)" in summary
+           "Thing.triple in assignment/mod.py (TODO 1 of 2 in this function; asked for in " \
+           "1_demo.ipynb, section 2)" in summary
     assert "0 of 3 public checks passed (0 of 4 points)." in summary
     assert "double_hidden" not in stubs.stdout
 
     # A half-done file: one check passes, and the summary says which.
     text = (kit / "assignment/mod.py").read_text()
     text = text.replace("raise NotImplementedError('Implement this part of add in "
-                        "assignment/mod.py')", "total = a + b")
+                        "assignment/mod.py (asked for in 1_demo.ipynb, section 1)')",
+                        "total = a + b")
     (kit / "assignment/mod.py").write_text(text)
     half = run_selfcheck(kit)
     assert "PASS  add_small  (2 pt)" in half.stdout
@@ -410,7 +448,7 @@ def test_pack_submission(fake_release, tmp_path):
 
     done = pack("ada_lovelace")
     assert done.returncode == 0, done.stderr
-    assert "Wrote" in done.stdout and "still raises NotImplementedError" in done.stdout
+    assert "Wrote" in done.stdout and "still holds a TODO's stub" in done.stdout
     with zipfile.ZipFile(kit / "ada_lovelace.zip") as archive:
         assert sorted(archive.namelist()) == [
             "assignment/__init__.py", "assignment/helpers.py", "assignment/mod.py",
@@ -510,6 +548,22 @@ REFUSALS = {
         lambda s: edit_notebook(s, lambda nb: nb.cells.append(
             nbformat.v4.new_markdown_cell("Hint:\n\n    total = a + b  # secret sum line\n"))),
         "contains the solution line 'total = a \\+ b  # secret sum line'"),
+    "TODO without its notebook section": (
+        lambda s: (s / "assignment/mod.py").write_text(MOD.replace(
+            "# TODO (1_demo.ipynb, section 1): Add", "# TODO: Add")),
+        "assignment/mod.py:7: the TODO above this region does not say which notebook section"),
+    "TODO naming a notebook that does not exist": (
+        lambda s: (s / "assignment/mod.py").write_text(MOD.replace(
+            "# TODO (1_demo.ipynb, section 1): Add", "# TODO (9_gone.ipynb, section 1): Add")),
+        "names 9_gone.ipynb, section 1, but notebooks/ has no notebook 9_gone.ipynb"),
+    "TODO naming a section that does not exist": (
+        lambda s: (s / "assignment/mod.py").write_text(MOD.replace(
+            "# TODO (1_demo.ipynb, section 2): First", "# TODO (1_demo.ipynb, section 3): First")),
+        "names 1_demo.ipynb, section 3, but that notebook has no heading '## 3. ...'"),
+    "Unfinished stub without its import": (
+        lambda s: (s / "assignment/mod.py").write_text(MOD.replace(
+            "    ### BEGIN SOLUTION\n    total", "    ### BEGIN SOLUTION (stub: total = Unfinished)\n    total")),
+        "its stub sets total = Unfinished, but the file does not import Unfinished"),
     "stub region at module level": (
         lambda s: (s / "assignment/helpers.py").write_text(
             HELPERS + "### BEGIN SOLUTION\nX = 1\n### END SOLUTION\n"),
@@ -649,7 +703,13 @@ def test_real_selfcheck_fails_on_stubs_and_passes_with_the_reference(real_releas
     public = [c for c in manifest["checks"] if not c["hidden"]]
     stubs = run_selfcheck(kit)
     assert stubs.returncode == 1, stubs.stdout[-3000:] + stubs.stderr
-    assert f"0 of {len(public)} public checks passed" in stubs.stdout
+    # On the untouched kit only the checks of code written for the student pass (the
+    # SVM's naive loss), and they are worth nothing: the stubs score 0 points.
+    free = sorted(c["id"] for c in public if c["points"] == 0)
+    assert free == ["nb1-svm-lecture-example", "svm-naive-loss"]
+    passed = sorted(re.findall(r"^  PASS  (\S+)", stubs.stdout, flags=re.M))
+    assert passed == free, stubs.stdout[-3000:]
+    assert f"{len(free)} of {len(public)} public checks passed (0 of " in stubs.stdout
     assert "NotImplementedError: Implement this part of" in stubs.stdout
     fill_reference(REAL, kit)
     good = run_selfcheck(kit)

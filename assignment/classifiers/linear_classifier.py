@@ -73,11 +73,12 @@ class LinearClassifier:
 
         loss_history = []
         for it in range(num_iters):
-            # TODO: Sample batch_size training examples and their labels, at
-            # random with replacement, into X_batch (batch_size, D) and
-            # y_batch (batch_size,). Draw them from self.rng, the
-            # classifier's own random generator (see numpy's
-            # Generator.integers), so that a seed gives a repeatable run.
+            # TODO (2_svm.ipynb, section 6): Sample batch_size training
+            # examples and their labels, at random with replacement, into
+            # X_batch (batch_size, D) and y_batch (batch_size,). Draw them
+            # from self.rng, the classifier's own random generator (see
+            # numpy's Generator.integers), so that a seed gives a repeatable
+            # run.
             ### BEGIN SOLUTION
             batch = self.rng.integers(0, num_train, size=batch_size)
             X_batch = X[batch]
@@ -87,7 +88,8 @@ class LinearClassifier:
             loss, grad = self.loss(X_batch, y_batch, reg)
             loss_history.append(loss)
 
-            # TODO: Update the weights: one step of gradient descent.
+            # TODO (2_svm.ipynb, section 6): Update the weights: one step of
+            # gradient descent.
             ### BEGIN SOLUTION
             self.W -= learning_rate * grad
             ### END SOLUTION
@@ -122,7 +124,8 @@ class LinearClassifier:
                 f"has {self.W.shape[0]} rows (shape {self.W.shape}). Use the "
                 f"same preprocessing as for training (bias column included).")
 
-        # TODO: Return the class with the highest score for each row of X.
+        # TODO (2_svm.ipynb, section 6): Return the class with the highest
+        # score for each row of X.
         ### BEGIN SOLUTION
         return np.argmax(X @ self.W, axis=1)
         ### END SOLUTION

@@ -10,6 +10,8 @@ and the full loss is the mean of ``L_i`` over the N examples plus
 
 import numpy as np
 
+from assignment.todo import Unfinished  # what a gradient TODO returns until you write it
+
 
 def svm_loss_naive(W, X, y, reg):
     """Multiclass SVM loss and gradient, computed with explicit loops.
@@ -53,11 +55,12 @@ def svm_loss_naive(W, X, y, reg):
             margin = scores[j] - correct_class_score + 1  # delta = 1
             if margin > 0:
                 loss += margin
-                # TODO: Add this margin's contribution to the gradient dW.
-                # The margin depends on W only through scores[j] = X[i] @ W[:, j]
-                # and scores[y[i]] = X[i] @ W[:, y[i]]: which columns of dW
+                # TODO (2_svm.ipynb, section 4): Add this margin's
+                # contribution to the gradient dW. The margin depends on W
+                # only through scores[j] = X[i] @ W[:, j] and
+                # scores[y[i]] = X[i] @ W[:, y[i]]: which columns of dW
                 # change, and by how much?
-                ### BEGIN SOLUTION
+                ### BEGIN SOLUTION (stub: dW = Unfinished)
                 dW[:, j] += X[i]
                 dW[:, y[i]] -= X[i]
                 ### END SOLUTION
@@ -67,10 +70,11 @@ def svm_loss_naive(W, X, y, reg):
     # Add the L2 regularization term.
     loss += reg * np.sum(W * W)
 
-    # TODO: The loss above is a mean plus reg * sum(W**2). Make dW the
-    # gradient of exactly that loss (what happens to the sum you built in the
-    # loop, and what is the derivative of reg * sum(W**2)?).
-    ### BEGIN SOLUTION
+    # TODO (2_svm.ipynb, section 4): The loss above is a mean plus
+    # reg * sum(W**2). Make dW the gradient of exactly that loss (what happens
+    # to the sum you built in the loop, and what is the derivative of
+    # reg * sum(W**2)?).
+    ### BEGIN SOLUTION (stub: dW = Unfinished)
     dW /= num_train
     dW += 2 * reg * W
     ### END SOLUTION
@@ -95,7 +99,8 @@ def svm_loss_vectorized(W, X, y, reg):
     num_train = X.shape[0]
     rows = np.arange(num_train)
 
-    # TODO: Compute the loss without any loop over examples or classes.
+    # TODO (2_svm.ipynb, section 5): Compute the loss without any loop over
+    # examples or classes.
     # Compute all scores at once, pick out each row's correct-class score,
     # and form the matrix of margins. Keep the margins: the gradient needs them.
     ### BEGIN SOLUTION
@@ -110,9 +115,9 @@ def svm_loss_vectorized(W, X, y, reg):
     loss = margins.sum() / num_train + reg * np.vdot(W, W)
     ### END SOLUTION
 
-    # TODO: Compute the gradient without any loop. Hint: first build the
-    # gradient of the loss with respect to the scores, dscores of shape (N, C),
-    # then use the chain rule through scores = X @ W.
+    # TODO (2_svm.ipynb, section 5): Compute the gradient without any loop.
+    # Hint: first build the gradient of the loss with respect to the scores,
+    # dscores of shape (N, C), then use the chain rule through scores = X @ W.
     ### BEGIN SOLUTION
     # Every active margin adds +1 to its own class and -1 to the correct class.
     dscores = (margins > 0).astype(scores.dtype)

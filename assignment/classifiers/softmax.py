@@ -12,6 +12,8 @@ row's largest score from every score leaves the probabilities unchanged
 
 import numpy as np
 
+from assignment.todo import Unfinished  # what a gradient TODO returns until you write it
+
 
 def softmax_loss_naive(W, X, y, reg):
     """Softmax loss and gradient, computed with explicit loops.
@@ -44,29 +46,40 @@ def softmax_loss_naive(W, X, y, reg):
     """
     loss = 0.0
     dW = np.zeros_like(W)
-
-    # TODO: Compute the softmax loss and its gradient with explicit loops.
-    # Store the loss in loss and the gradient in dW. Be careful with
-    # numerical stability (see the module docstring), use the natural log,
-    # average over the examples and add the regularization term.
-    ### BEGIN SOLUTION
     num_train = X.shape[0]
     num_classes = W.shape[1]
     for i in range(num_train):
         scores = X[i].dot(W)
+
+        # TODO (1_loss_functions.ipynb, section 2): Add example i's loss,
+        # -ln p_y with p = softmax(scores), to loss. Shift the scores by their
+        # maximum first (see the module docstring), and compute -ln p_y as
+        # ln(sum_j exp(s_j)) - s_y: the log of a probability that underflows
+        # to 0 would be -inf. Keep the probabilities: the gradient needs them.
+        ### BEGIN SOLUTION
         scores = scores - scores.max()  # stability: every exponent <= 0
         exp_scores = np.exp(scores)
         sum_exp = exp_scores.sum()
-        # -ln(exp(s_y) / sum) written so that a tiny probability cannot
-        # underflow to log(0).
         loss += np.log(sum_exp) - scores[y[i]]
-        for j in range(num_classes):
-            probability = exp_scores[j] / sum_exp
-            # dL_i/ds_j = p_j - 1[j == y_i], and ds_j/dW[:, j] = X[i].
-            dW[:, j] += (probability - (j == y[i])) * X[i]
+        probabilities = exp_scores / sum_exp
+        ### END SOLUTION
 
+        # TODO (3_softmax.ipynb, section 3): Add example i's contribution to
+        # the gradient dW. dL_i/ds_j = p_j - 1[j == y_i], and scores[j]
+        # depends on W only through the column W[:, j].
+        ### BEGIN SOLUTION (stub: dW = Unfinished)
+        for j in range(num_classes):
+            dW[:, j] += (probabilities[j] - (j == y[i])) * X[i]
+        ### END SOLUTION
+
+    # The data loss is the mean over the training examples.
     loss /= num_train
+    # Add the L2 regularization term.
     loss += reg * np.sum(W * W)
+
+    # TODO (3_softmax.ipynb, section 3): The loss above is a mean plus
+    # reg * sum(W**2). Make dW the gradient of exactly that loss.
+    ### BEGIN SOLUTION (stub: dW = Unfinished)
     dW /= num_train
     dW += 2 * reg * W
     ### END SOLUTION
@@ -90,7 +103,8 @@ def softmax_loss_vectorized(W, X, y, reg):
     loss = 0.0
     dW = np.zeros_like(W)
 
-    # TODO: Compute the softmax loss and its gradient without explicit loops.
+    # TODO (3_softmax.ipynb, section 5): Compute the softmax loss and its
+    # gradient without explicit loops.
     # Hint: the gradient of the loss with respect to the scores is the matrix
     # of probabilities minus 1 at each row's correct class.
     ### BEGIN SOLUTION

@@ -10,12 +10,12 @@ equal to the mistakes and to what grading them gives.
 
 COMMON_MISTAKES = {
     'svm_naive_grad_no_mean': (
-        ('nb1-svm-lecture-example', 'nb1-regularized-example', 'svm-naive-grad',
+        ('nb1-regularized-example', 'svm-naive-grad',
          'svm-naive-grad-reg', 'nb4-gradient-check'),
         'svm_loss_naive: the gradient is a sum over the examples, not a mean (missing '
         '1/N).'),
     'svm_vec_grad_no_mean': (
-        ('nb1-regularized-example', 'nb1-svm-lecture-example', 'nb4-gradient-check',
+        ('nb1-regularized-example', 'nb4-gradient-check',
          'svm-train', 'svm-vec-edge-hidden', 'svm-vec-grad', 'svm-vec-reg-hidden',
          'svm-vec-speed-hidden'),
         'svm_loss_vectorized: the gradient is a sum over the examples, not a mean '
@@ -33,8 +33,8 @@ COMMON_MISTAKES = {
          'svm-vec-reg-hidden', 'svm-vec-speed-hidden'),
         'SVM: the gradient lacks the regularization term 2 * reg * W (the loss has it).'),
     'svm_vec_includes_correct_class': (
-        ('nb1-jiggle', 'nb1-loss-at-init', 'nb1-regularized-example',
-         'nb1-svm-lecture-example', 'nb4-gradient-check', 'svm-train',
+        ('nb1-jiggle', 'nb1-regularized-example',
+         'nb4-gradient-check', 'svm-train',
          'svm-vec-edge-hidden', 'svm-vec-float32-hidden', 'svm-vec-grad',
          'svm-vec-loss', 'svm-vec-reg-hidden', 'svm-vec-speed-hidden'),
         "svm_loss_vectorized: the correct class's own margin (always 1) is not zeroed, "
@@ -61,8 +61,8 @@ COMMON_MISTAKES = {
         'softmax: log base 10 (np.log10) instead of the natural log (np.log); '
         "-log10(0.13) = 0.89 is the lecture's slip, -ln(0.13) = 2.04."),
     'softmax_half_reg': (
-        ('nb1-regularized-example', 'softmax-naive-edge-hidden', 'softmax-naive-grad',
-         'softmax-naive-loss', 'softmax-train', 'softmax-vec-edge-hidden',
+        ('nb1-regularized-example', 'nb4-gradient-check', 'softmax-naive-edge-hidden',
+         'softmax-naive-grad', 'softmax-train', 'softmax-vec-edge-hidden',
          'softmax-vec-float32-hidden', 'softmax-vec-grad', 'softmax-vec-loss',
          'softmax-vec-reg-hidden', 'softmax-vec-speed-hidden'),
         'softmax: the 0.5 * reg convention (loss 0.5 * reg * sum(W**2), gradient reg * '
@@ -74,12 +74,12 @@ COMMON_MISTAKES = {
         'softmax: the gradient lacks the regularization term 2 * reg * W (the loss has '
         'it).'),
     'softmax_naive_grad_no_minus_one': (
-        ('nb1-softmax-lecture-example', 'nb1-regularized-example', 'softmax-naive-grad',
+        ('nb1-regularized-example', 'softmax-naive-grad',
          'softmax-naive-edge-hidden', 'softmax-naive-stable', 'nb4-gradient-check'),
         'softmax_loss_naive: the gradient misses the -1 at the correct class (dL/ds_j = '
         'p_j - [j == y_i]).'),
     'softmax_vec_grad_no_minus_one': (
-        ('nb1-regularized-example', 'nb1-softmax-lecture-example', 'nb4-gradient-check',
+        ('nb1-regularized-example', 'nb4-gradient-check',
          'nb4-step-sizes', 'softmax-train', 'softmax-train-hidden',
          'softmax-vec-edge-hidden', 'softmax-vec-grad', 'softmax-vec-reg-hidden',
          'softmax-vec-speed-hidden', 'softmax-vec-stable'),

@@ -25,9 +25,10 @@ SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".mypy_cac
 SKIPPED_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 SKIPPED_SUFFIXES = (".pyc", ".pyo", ".swp", "~")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-# The stubs the release put in place of your code (not any NotImplementedError:
-# an abstract method may raise one on purpose).
-STUB = "raise NotImplementedError('Implement this part of "
+# The stubs the release put in place of your code, `raise NotImplementedError(...)`
+# or `dW = Unfinished(...)`, by their message (not any NotImplementedError: an
+# abstract method may raise one on purpose).
+STUB = "('Implement this part of "
 
 
 class PackError(Exception):
@@ -72,7 +73,7 @@ def warnings_for(kit, student_files):
         stubs = [number for number, line in enumerate(text.splitlines(), 1) if STUB in line]
         if stubs:
             where = ", ".join(map(str, stubs))
-            notes.append(f"{name}: still raises NotImplementedError (line{'s' if len(stubs) > 1 else ''} "
+            notes.append(f"{name}: still holds a TODO's stub (line{'s' if len(stubs) > 1 else ''} "
                          f"{where}): a TODO not done yet?")
     return notes
 

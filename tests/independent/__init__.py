@@ -76,26 +76,28 @@ dscores = np.where(is_correct, -num_active, active).astype(scores.dtype)
 dW = X.T @ (dscores / num_train) + 2 * reg * W
 """
 
-SOFTMAX_NAIVE = """\
-num_train, num_classes = X.shape[0], W.shape[1]
-for i in range(num_train):
-    scores = X[i] @ W
-    # ln(sum_j exp(s_j)) in one pass: rescale the running sum whenever a
-    # larger score appears, so that no exponent is ever positive.
-    top, total = -np.inf, 0.0
-    for s in scores:
-        if s > top:
-            total = total * np.exp(top - s) + 1.0
-            top = s
-        else:
-            total += np.exp(s - top)
-    log_sum_exp = top + np.log(total)
-    loss += log_sum_exp - scores[y[i]]
-    # dL_i/ds = softmax(s) - one_hot(y_i), and ds_k/dW[:, k] = X[i].
-    one_hot = np.zeros(num_classes, dtype=scores.dtype)
-    one_hot[y[i]] = 1
-    dW += np.outer(X[i], np.exp(scores - log_sum_exp) - one_hot)
-loss = loss / num_train + reg * np.sum(W ** 2)
+SOFTMAX_NAIVE_LOSS = """\
+# ln(sum_j exp(s_j)) in one pass: rescale the running sum whenever a
+# larger score appears, so that no exponent is ever positive.
+top, total = -np.inf, 0.0
+for s in scores:
+    if s > top:
+        total = total * np.exp(top - s) + 1.0
+        top = s
+    else:
+        total += np.exp(s - top)
+log_sum_exp = top + np.log(total)
+loss += log_sum_exp - scores[y[i]]
+"""
+
+SOFTMAX_NAIVE_STEP = """\
+# dL_i/ds = softmax(s) - one_hot(y_i), and ds_k/dW[:, k] = X[i].
+one_hot = np.zeros(num_classes, dtype=scores.dtype)
+one_hot[y[i]] = 1
+dW += np.outer(X[i], np.exp(scores - log_sum_exp) - one_hot)
+"""
+
+SOFTMAX_NAIVE_FINISH = """\
 dW = dW / num_train + 2 * reg * W
 """
 
@@ -133,7 +135,8 @@ return np.argmax(self.W.T @ X.T, axis=0)
 SOLUTIONS = {
     "assignment/classifiers/linear_svm.py": [
         SVM_NAIVE_STEP, SVM_NAIVE_FINISH, SVM_VECTORIZED_LOSS, SVM_VECTORIZED_GRAD],
-    "assignment/classifiers/softmax.py": [SOFTMAX_NAIVE, SOFTMAX_VECTORIZED],
+    "assignment/classifiers/softmax.py": [
+        SOFTMAX_NAIVE_LOSS, SOFTMAX_NAIVE_STEP, SOFTMAX_NAIVE_FINISH, SOFTMAX_VECTORIZED],
     "assignment/classifiers/linear_classifier.py": [MINIBATCH, UPDATE, PREDICT],
 }
 

@@ -1,0 +1,146 @@
+"""The student's path: every notebook runs in the order it is read.
+
+A student works through the notebooks in order and fills in each TODO when a
+section asks for it (the TODO's header names the section, e.g.
+``# TODO (2_svm.ipynb, section 4)``). This test plays that student on the
+student kit (stubs, public cells only, the embedded digits). For each notebook
+that asks for a TODO it starts one kernel and runs the cells in order, with
+the TODOs of every earlier section done and the later ones still stubs. At the
+heading of a section that asks for TODOs it first runs the section's check
+cells with those TODOs still stubbed, then fills them in (the reference's
+code) and goes on. The notebooks reload edited files before every cell, as
+they tell the student, so filling a TODO mid-run is what a student does.
+
+It proves, for every section of every notebook:
+
+- no cell before a TODO raises: a stub breaks nothing around it (the naive
+  SVM loss runs before its gradient is written);
+- every check passes, with the reference's stored output, as soon as the TODOs
+  asked for up to it are done;
+- the checks of a section that asks for a TODO fail until it is done, with a
+  NotImplementedError that names that section.
+
+Notebooks that ask for no TODO run with every TODO done, as the release's own
+run of the reference does.
+"""
+
+import copy
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from instructor import notebooks as nbtools
+from instructor import release
+from instructor.regions import find_regions, student_files
+
+pytestmark = pytest.mark.slow
+
+KIT_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = KIT_ROOT / "notebooks"
+FILES = student_files(KIT_ROOT)
+SOURCES = {name: (KIT_ROOT / name).read_text(encoding="utf-8") for name in FILES}
+TASKS = sorted({region.task for name, text in SOURCES.items()
+                for region in find_regions(text, name)})
+ASKING = sorted({task.notebook for task in TASKS})
+
+
+def write_student_files(kit, done):
+    """The student files as a student has them with the TODOs of ``done`` filled in."""
+    for name, text in SOURCES.items():
+        stubbed = release.stub_source(text, name, keep=lambda region: region.task in done)
+        (kit / name).write_text(stubbed, encoding="utf-8")
+
+
+def make_kit(root):
+    """The student kit's runnable parts: the package, the embedded data, the public notebooks."""
+    shutil.copytree(KIT_ROOT / "assignment", root / "assignment",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "datasets").mkdir()
+    shutil.copy2(KIT_ROOT / "datasets" / "digits.csv.gz", root / "datasets")
+    (root / "notebooks").mkdir()
+    return root
+
+
+def section_ranges(nb):
+    """{section number: (first cell, end cell)} for the headings ``## N. Title``."""
+    starts = sorted((index, number) for number, index in nbtools.sections(nb).items())
+    ends = [index for index, _ in starts[1:]] + [len(nb.cells)]
+    return {number: (index, end) for (index, number), end in zip(starts, ends)}
+
+
+def errors(cell):
+    return [output for output in cell.outputs if output.get("output_type") == "error"]
+
+
+def in_a_copy_of_the_namespace(source):
+    """A cell that runs ``source`` on a copy of the kernel's globals, leaving them untouched."""
+    return f"exec(compile({source!r}, '<check>', 'exec'), dict(globals()))"
+
+
+@pytest.mark.parametrize("name", ASKING)
+def test_each_notebook_runs_in_order_with_the_todos_asked_for_so_far(name, tmp_path):
+    from nbclient import NotebookClient
+
+    kit = make_kit(tmp_path)
+    nb = nbtools.without_hidden(nbtools.read(NOTEBOOK_DIR / name))
+    ranges = section_ranges(nb)
+    done = {task for task in TASKS if task.notebook < name}
+    write_student_files(kit, done)
+    env = {**os.environ, "MPLBACKEND": "Agg", "ASSIGNMENT_DATASET": "digits",
+           # Each edit of a student file must be read afresh, however soon it follows.
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    client = NotebookClient(copy.deepcopy(nb), timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(kit / "notebooks")}},
+                            allow_errors=True)
+    asked_here = {task.section: task for task in TASKS if task.notebook == name}
+    problems, shown_failing = [], []
+    with client.setup_kernel(env=env):
+        for index, cell in enumerate(client.nb.cells):
+            starting = [number for number, (first, _) in ranges.items() if first == index]
+            for number in starting:
+                if number not in asked_here:
+                    continue
+                task = asked_here[number]
+                first, end = ranges[number]
+                checks = [i for i in range(first, end) if nbtools.is_check(nb.cells[i])]
+                assert checks, f"{task} asks for a TODO but has no check cell"
+                for check in checks:
+                    trial = nbformat.v4.new_code_cell(
+                        in_a_copy_of_the_namespace(nb.cells[check].source))
+                    client.execute_cell(trial, check)
+                    failure = errors(trial)
+                    check_id = nbtools.check_info(nb.cells[check])["id"]
+                    said = (f"{failure[0]['ename']}: {failure[0]['evalue']}" if failure
+                            else "no error")
+                    if not said.startswith("NotImplementedError") or f"asked for in {task}" not in said:
+                        problems.append(f"{check_id} before the TODO of {task} is done: {said}")
+                    shown_failing.append(check_id)
+                done.add(task)
+                write_student_files(kit, done)
+            if cell.cell_type != "code":
+                continue
+            client.execute_cell(cell, index)
+            where = f"{name} cell {index} (done: {', '.join(map(str, sorted(done))) or 'nothing'})"
+            if nbtools.is_check(cell):
+                check_id = nbtools.check_info(cell)["id"]
+                stored = release.comparable(nb.cells[index].outputs)
+                if release.comparable(cell.outputs) != stored:
+                    problems.append(f"{where}: check {check_id} does not give the stored output: "
+                                    f"{release.comparable(cell.outputs)}")
+            elif errors(cell):
+                error = errors(cell)[0]
+                problems.append(f"{where} raised {error['ename']}: {error['evalue']}")
+    assert not problems, "\n".join(problems)
+    assert done >= {task for task in TASKS if task.notebook <= name}
+    assert shown_failing, f"{name} asks for TODOs, so some check must fail before them"
+
+
+def test_the_notebooks_that_ask_for_no_todo_come_after_every_todo():
+    """They run with every TODO done: the release's run of the reference covers them."""
+    last = max(TASKS).notebook
+    for path in sorted(NOTEBOOK_DIR.glob("*.ipynb")):
+        if path.name not in ASKING:
+            assert path.name > last, f"{path.name} comes before a TODO of {last}"
