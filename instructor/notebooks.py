@@ -99,6 +99,32 @@ def without_hidden(nb):
     return public
 
 
+EXPECTED_TAG = "expected-output"
+
+
+def expected_output_cell(check):
+    """A markdown cell showing a check cell's stored output, which running cannot erase."""
+    text = "".join(output.get("text", "") for output in check.outputs
+                   if output.get("output_type") == "stream")
+    cell = nbformat.v4.new_markdown_cell(
+        f"*Expected output of `{check_info(check)['id']}` (the reference solution's; running "
+        f"the cell above shows yours):*\n\n```text\n{text.rstrip()}\n```")
+    cell.metadata["tags"] = [EXPECTED_TAG]
+    return cell
+
+
+def with_expected_outputs(nb):
+    """A copy of nb with each check cell followed by its expected output, as markdown.
+
+    Run All stops at the first error and clears the outputs below it, and an
+    autosave then keeps them cleared; the markdown copy stays in view.
+    """
+    shown = copy.deepcopy(nb)
+    shown.cells = [new for cell in shown.cells
+                   for new in ([cell, expected_output_cell(cell)] if is_check(cell) else [cell])]
+    return shown
+
+
 def clear_outputs(nb, keep_checks=True):
     """A copy of nb with every output cleared, except check cells' if keep_checks."""
     cleared = copy.deepcopy(nb)

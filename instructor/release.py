@@ -545,7 +545,7 @@ def build_student(root, files, student, notebooks, dest):
             _write_text(dest / name, student[name])
         elif name in notebooks:
             public = nbs.clear_outputs(nbs.without_hidden(notebooks[name]), keep_checks=True)
-            nbs.write(public, _ensure_parent(dest / name))
+            nbs.write(nbs.with_expected_outputs(public), _ensure_parent(dest / name))
         else:
             _copy_file(root / name, dest / name)
     # Pristine checks-only copies: the self-check runs these, never the

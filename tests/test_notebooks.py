@@ -79,8 +79,8 @@ CAUGHT_BY = {
         "nb4-gradient-check", "svm-train", "svm-vec-edge-hidden",
         "svm-vec-float32-hidden", "svm-vec-grad", "svm-vec-loss", "svm-vec-reg-hidden",
         "svm-vec-speed-hidden"},
-    # hidden only: the float32 edge case
-    "svm_vec_float64_gradient": {"svm-vec-float32-hidden"},
+    # the dtype check, and the float32 edge case
+    "svm_vec_float64_gradient": {"svm-vec-dtype", "svm-vec-float32-hidden"},
     # huge scores
     "softmax_naive_no_shift": {"softmax-naive-stable"},
     # huge scores; float32 overflows sooner

@@ -408,6 +408,23 @@ def test_selfcheck_fails_on_stubs_and_passes_with_the_reference(fake_release, tm
     assert good.returncode == 0, good.stdout + good.stderr
     assert "3 of 3 public checks passed (4 of 4 points)." in good.stdout
 
+
+def test_selfcheck_refuses_a_student_file_that_imports_beyond_numpy_and_the_standard_library(
+        fake_release, tmp_path):
+    src, out, _ = fake_release
+    kit = tmp_path / "kit"
+    shutil.copytree(out / "student", kit)
+    fill_reference(src, kit)
+    path = kit / "assignment/mod.py"
+    allowed = "import math\nimport numpy.linalg\nfrom collections import abc\nfrom . import helpers\n"
+    path.write_text(allowed + path.read_text())
+    assert run_selfcheck(kit).returncode == 0
+    path.write_text("def f():\n    from scipy import special\n" + allowed + path.read_text())
+    refused = run_selfcheck(kit)
+    assert refused.returncode != 0
+    assert ("assignment/mod.py:2 imports scipy. The files you fill in may import only numpy and "
+            "the standard library") in refused.stdout + refused.stderr
+
     # A file that does not parse breaks the notebook's set-up: said first.
     (kit / "assignment/mod.py").write_text(MOD + "\ndef broken(:\n")
     broken = run_selfcheck(kit)
@@ -672,6 +689,29 @@ def real_release(tmp_path_factory):
 
 
 @needs_notebooks
+def test_each_public_check_is_followed_by_its_expected_output_which_running_cannot_erase(
+        fake_release, tmp_path):
+    src, out, _ = fake_release
+    shipped = nbs.read(out / "student/notebooks/1_demo.ipynb")
+    pairs = [(cell, shipped.cells[index + 1]) for index, cell in enumerate(shipped.cells)
+             if nbs.is_check(cell)]
+    assert [nbs.check_info(check)["id"] for check, _ in pairs] == [
+        "add_small", "double_public", "triple_public"]
+    for check, shown in pairs:
+        assert shown.cell_type == "markdown" and nbs.EXPECTED_TAG in nbs.tags(shown)
+        assert f"```text\n{check.outputs[0].text.rstrip()}\n```" in shown.source
+    # A student's Run All on the stubs: every check errors and loses its output; the
+    # expected outputs are still there, as the notebook is saved.
+    kit = tmp_path / "kit"
+    shutil.copytree(out / "student", kit)
+    ran = nbs.execute(shipped, cwd=kit / "notebooks", allow_errors=True)
+    nbs.write(ran, kit / "notebooks/1_demo.ipynb")
+    saved = nbs.read(kit / "notebooks/1_demo.ipynb")
+    assert all(c.outputs[0].output_type == "error" for c in saved.cells if nbs.is_check(c))
+    assert [c.source for c in saved.cells if nbs.EXPECTED_TAG in nbs.tags(c)] == [
+        shown.source for _, shown in pairs]
+
+
 def test_real_release_ships_no_solution_and_no_hidden_cell(real_release):
     out, manifest = real_release
     kit = out / "student"

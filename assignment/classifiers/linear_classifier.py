@@ -1,6 +1,9 @@
 """A linear classifier ``scores = X @ W`` trained by minibatch gradient descent.
 
 ``LinearSVM`` and ``Softmax`` differ only in the loss they minimize.
+
+Import only numpy and the standard library here: the grader installs nothing
+else (the self-check refuses any other import).
 """
 
 import numpy as np

@@ -6,6 +6,9 @@ For one example with scores ``s = x @ W`` and correct class ``y``, the loss is
 
 and the full loss is the mean of ``L_i`` over the N examples plus
 ``reg * sum(W**2)`` (L2 regularization), so its gradient adds ``2 * reg * W``.
+
+Import only numpy and the standard library here: the grader installs nothing
+else (the self-check refuses any other import).
 """
 
 import numpy as np
@@ -118,6 +121,8 @@ def svm_loss_vectorized(W, X, y, reg):
     # TODO (2_svm.ipynb, section 5): Compute the gradient without any loop.
     # Hint: first build the gradient of the loss with respect to the scores,
     # dscores of shape (N, C), then use the chain rule through scores = X @ W.
+    # dW must have W's dtype: float32 data and weights give a float32 dW (make
+    # dscores with the scores' dtype, not with float).
     ### BEGIN SOLUTION
     # Every active margin adds +1 to its own class and -1 to the correct class.
     dscores = (margins > 0).astype(scores.dtype)

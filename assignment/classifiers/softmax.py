@@ -8,6 +8,9 @@ mean of ``L_i`` over the N examples plus ``reg * sum(W**2)``.
 Numerical stability: ``exp`` overflows for scores near 1000. Subtracting the
 row's largest score from every score leaves the probabilities unchanged
 (the factor exp(-max) cancels in the ratio) and keeps every exponent <= 0.
+
+Import only numpy and the standard library here: the grader installs nothing
+else (the self-check refuses any other import).
 """
 
 import numpy as np
@@ -107,6 +110,10 @@ def softmax_loss_vectorized(W, X, y, reg):
     # gradient without explicit loops.
     # Hint: the gradient of the loss with respect to the scores is the matrix
     # of probabilities minus 1 at each row's correct class.
+    # Shift each row by its maximum, and compute each -ln p_y as
+    # ln(sum_j exp(s_j)) - s_y: the loss must stay finite when a correct
+    # class's probability underflows to 0. dW must have W's dtype (float32
+    # data and weights give a float32 dW).
     ### BEGIN SOLUTION
     num_train = X.shape[0]
     rows = np.arange(num_train)

@@ -40,7 +40,7 @@ COMMON_MISTAKES = {
         "svm_loss_vectorized: the correct class's own margin (always 1) is not zeroed, "
         'so the sum runs over j = y_i too: +1 on every loss and a wrong gradient.'),
     'svm_vec_float64_gradient': (
-        ('svm-vec-float32-hidden',),
+        ('svm-vec-dtype', 'svm-vec-float32-hidden'),
         'svm_loss_vectorized: .astype(float) makes the gradient float64 for float32 data '
         '(twice the memory and time); keep the dtype of the scores.'),
     'softmax_naive_no_shift': (

@@ -8,10 +8,12 @@ check, whether it passed and, when it failed, why.
 You do not need to read or change this file.
 """
 
+import ast
 import hashlib
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,33 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _EXCEPTION = re.compile(
     r"^(?P<name>[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Iteration))"
     r"(?::\s*(?P<message>.*))?$")
+
+
+# What a file you fill in may import: the grader installs nothing else.
+ALLOWED_IMPORTS = "numpy and the standard library"
+
+
+def _allowed(module):
+    top = module.split(".")[0]
+    return top in ("numpy", "assignment") or top in getattr(sys, "stdlib_module_names", {top})
+
+
+def forbidden_imports(path, relpath):
+    """``file:line imports x`` for every import of path that is not allowed."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    except (SyntaxError, ValueError, OSError):
+        return []  # the checks report it, with the line
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or ""]
+        else:
+            continue
+        found += [f"{relpath}:{node.lineno} imports {name}" for name in names if not _allowed(name)]
+    return found
 
 
 def _load_kit():
@@ -154,4 +183,11 @@ def pytest_configure(config):
         raise pytest.UsageError(
             f"Missing file(s) that you fill in: {', '.join(missing)}. Restore them from a "
             "fresh copy of the kit (and copy your work back in).")
+    imports = [line for name in kit.get("student_files", [])
+               for line in forbidden_imports(KIT / name, name)]
+    if imports:
+        raise pytest.UsageError(
+            f"{'; '.join(imports)}. The files you fill in may import only {ALLOWED_IMPORTS}: "
+            "the grader installs nothing else, so it could not import this file and every "
+            "check that uses it would fail. Remove the import and write that part with numpy.")
     config.pluginmanager.register(_SelfCheck(kit), "selfcheck")
