@@ -93,6 +93,11 @@ def _imshow(ax, image):
     ax.set_yticks([])
 
 
+def _legend_beside(ax, **options):
+    """The legend to the right of the axes, where it can cover no curve, bar or label."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **options)
+
+
 def _figure_and_axes(ax, figsize):
     """The axes to draw on and its figure: `ax` if given, else a new figure."""
     if ax is None:
@@ -145,7 +150,7 @@ def _format_seconds(seconds):
 # Images
 # ---------------------------------------------------------------------------
 
-def show_samples_per_class(X, y, class_names, image_shape, samples_per_class=7,
+def show_samples_per_class(X, y, class_names, image_shape, samples_per_class=4,
                            seed=0, title="Random training images per class"):
     """Show a grid of random images: one column per class, one row per sample.
 
@@ -207,7 +212,7 @@ def show_samples_per_class(X, y, class_names, image_shape, samples_per_class=7,
     # One image for the whole grid, not one Axes per sample: 70 Axes take
     # matplotlib over a second to lay out and draw, one takes a tenth of that.
     cols = len(names)
-    fig, ax = plt.subplots(figsize=(1.1 * cols + 0.4, 1.1 * rows + 0.8), layout="constrained")
+    fig, ax = plt.subplots(figsize=(0.8 * cols + 0.4, 0.8 * rows + 0.8), layout="constrained")
     ax.imshow(mosaic, interpolation="nearest")
     ax.set_xticks(centres, names, fontsize=10)
     ax.xaxis.tick_top()
@@ -311,8 +316,10 @@ def show_weight_templates(W, image_shape, class_names,
     Returns
     -------
     matplotlib.figure.Figure
-        One panel per class, at most five per row. Each template is rescaled
-        to its own min..max, so brightness compares within a panel, not across.
+        One panel per class, at most five per row. A grey template is drawn
+        with a diverging colour map centred at 0 and scaled to its own largest
+        |weight|; a colour one is stretched to its own min..max. Either way
+        colours compare within a panel, not across.
     """
     W = np.asarray(W, dtype=float)
     if W.ndim != 2:
@@ -335,10 +342,21 @@ def show_weight_templates(W, image_shape, class_names,
                              squeeze=False, layout="constrained")
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
+    grey = templates.ndim == 3
     for ax, name, template in zip(axes.flat, names, templates):
-        _imshow(ax, _rescale01(template))
+        if grey:
+            # A diverging map centred at 0 tells positive weights from negative ones.
+            largest = float(np.max(np.abs(template))) or 1.0
+            ax.imshow(template, cmap="RdBu_r", vmin=-largest, vmax=largest,
+                      interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        else:
+            _imshow(ax, _rescale01(template))
         ax.set_title(name)
-    fig.suptitle(f"{title}\n(each template stretched to its own min..max)")
+    note = ("red: positive weight, blue: negative, white: 0; each panel scaled to its own "
+            "largest |weight|" if grey else "each template stretched to its own min..max")
+    fig.suptitle(f"{title}\n({note})")
     return fig
 
 
@@ -467,7 +485,7 @@ def plot_loss_curves(curves, title="Training loss", smooth=None, log_y=False,
     ax.set_xlabel("iteration")
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
-    ax.legend(title=legend_title)
+    _legend_beside(ax, title=legend_title)
     fig.tight_layout()
     return fig
 
@@ -731,7 +749,7 @@ def plot_accuracy_bars(labels, accuracies, title="Accuracy", chance=None,
     if chance is not None:
         ax.axhline(chance, color="0.3", linestyle="--", linewidth=1.2,
                    label=f"chance ({chance:.3g})")
-        ax.legend(loc="upper right")
+        _legend_beside(ax)
     ax.set_ylim(0, 1.12)
     ax.set_xlabel(xlabel)
     fig.tight_layout()

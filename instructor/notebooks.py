@@ -21,6 +21,7 @@ import nbformat
 from .atomic import write_atomic
 
 CHECK_TAG = "nbval-check-output"
+KIT_VARIABLE = "ASSIGNMENT_KIT"   # the notebooks' first cell finds the kit there, when set
 HIDDEN_TAG = "hidden"
 NBFORMAT_VERSION = 4
 
@@ -178,8 +179,10 @@ def execute(nb, cwd, timeout=600, env=None, kernel_dir=None, allow_errors=False)
         executed, timeout=timeout, kernel_name="python3" if kernel_dir is None else Path(kernel_dir).name,
         resources={"metadata": {"path": str(cwd)}},
         allow_errors=allow_errors, **extra)
-    # No figure needs drawing to compare or store check outputs.
-    kernel_env = {**os.environ, "MPLBACKEND": "Agg", **(env or {})}
+    # No figure needs drawing to compare or store check outputs. The notebooks
+    # run in the kit around cwd, never in one that $ASSIGNMENT_KIT names.
+    inherited = {name: value for name, value in os.environ.items() if name != KIT_VARIABLE}
+    kernel_env = {**inherited, "MPLBACKEND": "Agg", **(env or {})}
     client.execute(env=kernel_env)
     return executed
 

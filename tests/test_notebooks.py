@@ -452,8 +452,18 @@ def test_every_notebook_reloads_edited_files_the_same_way():
         nb = nbtools.read(path)
         setup = nb.cells[nbtools.setup_cell_index(nb)].source
         assert "%load_ext autoreload\n%autoreload 2" in setup, path.name
-        if path.name != "5_interactive_demo.ipynb":   # its set-up comment says it in its own words
-            assert "no kernel restart needed" in setup, path.name
+        assert "no kernel restart needed" in setup, path.name
+
+
+def test_every_notebook_finds_the_kit_with_the_same_first_lines():
+    """One way to find the kit (KIT_DIR, $ASSIGNMENT_KIT, or the folder above), kept equal."""
+    firsts = set()
+    for path in NOTEBOOKS:
+        nb = nbtools.read(path)
+        setup = nb.cells[nbtools.setup_cell_index(nb)].source
+        assert setup.startswith("# Where the kit is."), path.name
+        firsts.add(setup[:setup.index("sys.path.insert(0, str(KIT.resolve()))")])
+    assert len(firsts) == 1, "the notebooks' set-up cells find the kit in different ways"
 
 
 def test_the_self_check_the_notebooks_point_to_is_the_root_pytest():

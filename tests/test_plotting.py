@@ -289,12 +289,20 @@ def test_weight_templates_drop_bias_and_rescale_each(kind, with_bias):
     fig = plotting.show_weight_templates(W, shape, names)
     panels = image_axes(fig)
     assert [ax.get_title() for ax in panels] == names
-    assert "stretched" in fig.get_suptitle()
+    grey = len(shape) == 2
+    assert ("red: positive weight" if grey else "stretched") in fig.get_suptitle()
     for c, ax in enumerate(panels):
-        shown = np.asarray(ax.get_images()[0].get_array())
+        image = ax.get_images()[0]
+        shown = np.asarray(image.get_array())
         template = W[:D, c].reshape(shape)
-        expected = (template - template.min()) / (template.max() - template.min())
-        np.testing.assert_allclose(shown, expected)
+        if grey:   # the weights themselves, on a diverging map centred at 0
+            largest = np.abs(template).max()
+            np.testing.assert_allclose(shown, template)
+            assert image.get_cmap().name == "RdBu_r"
+            assert image.get_clim() == pytest.approx((-largest, largest))
+        else:
+            expected = (template - template.min()) / (template.max() - template.min())
+            np.testing.assert_allclose(shown, expected)
 
 
 def test_weight_templates_with_more_classes_than_a_row():
