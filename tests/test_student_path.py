@@ -13,6 +13,10 @@ they tell the student, so filling a TODO mid-run is what a student does.
 
 It proves, for every section of every notebook:
 
+- every figure that the prose quotes from a cell's printout agrees with what
+  the cell printed (see :data:`QUOTED`), and no prose claims a measurement
+  without such a quote;
+
 - no cell before a TODO raises: a stub breaks nothing around it (the naive
   SVM loss runs before its gradient is written);
 - every check passes, with the reference's stored output, as soon as the TODOs
@@ -27,6 +31,7 @@ as on Google Colab: from another working directory, with the kit's folder given
 
 import copy
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -47,6 +52,58 @@ TASKS = sorted({region.task for name, text in SOURCES.items()
                 for region in find_regions(text, name)})
 ASKING = sorted({task.notebook for task in TASKS})
 NOTEBOOKS = sorted(path.name for path in NOTEBOOK_DIR.glob("*.ipynb"))
+
+
+# A figure the prose quotes from a printout: the number, then a comment saying which printed
+# number it quotes, e.g. ``90.7%<!-- printed: local search: .*accuracy ([\d.]+)% ±1.5 -->``.
+# The number may be LaTeX (``$4.0 \times 10^{-9}$``); the tolerance is ``±`` an absolute
+# amount or ``~`` a factor, and one unit of the quote's last digit when not given.
+QUOTED = re.compile(r"(?P<number>\$?[-\d.]+(?:\s*\\times\s*10\^\{-?\d+\})?\$?)%?"
+                    r"<!-- printed: (?P<pattern>.+?)(?: (?P<kind>[±~])(?P<tolerance>[\d.e-]+))? -->")
+UNQUOTED_CLAIM = re.compile(r"we measured|when we (?:ran|measured) it", re.IGNORECASE)
+
+
+def quoted_value(text):
+    match = re.fullmatch(r"\$?([-\d.]+)(?:\s*\\times\s*10\^\{(-?\d+)\})?\$?", text.strip())
+    mantissa, exponent = match.groups()
+    value = float(mantissa) * 10.0 ** int(exponent or 0)
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    return value, 10.0 ** (int(exponent or 0) - decimals)
+
+
+def quote_problems(nb, printed):
+    """What the markdown of nb quotes that ``printed`` (the notebook's stdout) does not say."""
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        if UNQUOTED_CLAIM.search(cell.source):
+            problems.append(f"cell {index} claims a measurement without quoting a printout: "
+                            f"{UNQUOTED_CLAIM.search(cell.source).group(0)!r}")
+        if cell.source.count("<!-- printed:") != len(QUOTED.findall(cell.source)):
+            problems.append(f"cell {index}: a '<!-- printed:' comment without a number just "
+                            f"before it")
+        for quote in QUOTED.finditer(cell.source):
+            value, unit = quoted_value(quote["number"])
+            found = re.findall(quote["pattern"], printed)
+            if len(found) != 1:
+                problems.append(f"cell {index}: {quote['pattern']!r} matches {len(found)} printed "
+                                f"lines, not one")
+                continue
+            got = float(found[0])
+            tolerance = float(quote["tolerance"]) if quote["kind"] else unit
+            fine = (abs(got - value) <= tolerance * (1 + 1e-9) if quote["kind"] != "~"
+                    else max(got / value, value / got) <= tolerance)
+            if not fine:
+                problems.append(f"cell {index} quotes {quote['number']} where the cell printed "
+                                f"{found[0]} ({quote['pattern']!r})")
+    return problems
+
+
+def stdout_of(nb):
+    return "".join(output.get("text", "") for cell in nb.cells if cell.cell_type == "code"
+                   for output in cell.outputs
+                   if output.get("output_type") == "stream" and output.get("name") == "stdout")
 
 
 def write_student_files(kit, done):
@@ -139,9 +196,28 @@ def test_each_notebook_runs_in_order_with_the_todos_asked_for_so_far(name, tmp_p
             elif errors(cell):
                 error = errors(cell)[0]
                 problems.append(f"{where} raised {error['ename']}: {error['evalue']}")
+    problems += quote_problems(nb, stdout_of(client.nb))
     assert not problems, "\n".join(problems)
     assert done >= {task for task in TASKS if task.notebook <= name}
     assert bool(shown_failing) == (name in ASKING), "a TODO's checks must fail before it"
+
+
+def test_a_quote_that_disagrees_with_the_printout_is_found():
+    printed = "gradient descent: loss 9.083 -> 0.012, test accuracy 93.7%\nh 3 of 13\n"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(text) for text in [
+        "ends at 93.7%<!-- printed: accuracy ([\\d.]+)% -->",            # agrees
+        "ends at 94%<!-- printed: accuracy ([\\d.]+)% ±0.5 -->",         # within ±0.5
+        "ends at 92.0%<!-- printed: accuracy ([\\d.]+)% -->",            # one unit is 0.1
+        "the loss is $1.0 \\times 10^{-2}$<!-- printed: -> ([\\d.]+), ~1.5 -->",
+        "the loss is $1.0 \\times 10^{-3}$<!-- printed: -> ([\\d.]+), ~1.5 -->",
+        "step <!-- printed: nothing like this ([\\d]+) -->3",
+        "On the digits we measured 0.97.",
+    ]]
+    problems = quote_problems(nb, printed)
+    assert [problem.split(" ")[1] for problem in problems] == ["2", "4", "5:", "6"], problems
+    assert "quotes 92.0 where the cell printed 93.7" in problems[0]
+    assert "claims a measurement" in problems[-1]
 
 
 def test_a_kit_folder_that_is_not_there_is_named_with_what_to_do(tmp_path):

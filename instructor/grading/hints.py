@@ -79,7 +79,7 @@ COMMON_MISTAKES = {
         'softmax_loss_naive: the gradient misses the -1 at the correct class (dL/ds_j = '
         'p_j - [j == y_i]).'),
     'softmax_vec_grad_no_minus_one': (
-        ('nb1-regularized-example', 'nb4-gradient-check',
+        ('nb1-regularized-example', 'softmax-search', 'nb4-gradient-check',
          'nb4-step-sizes', 'softmax-train', 'softmax-train-hidden',
          'softmax-vec-edge-hidden', 'softmax-vec-grad', 'softmax-vec-reg-hidden',
          'softmax-vec-speed-hidden', 'softmax-vec-stable'),
@@ -91,12 +91,14 @@ COMMON_MISTAKES = {
         '(loss inf) when a wrong class wins by ~750 in float64, by ~100 in float32. Use '
         'log(sum_exp) - score instead.'),
     'predict_argmin': (
-        ('svm-train', 'svm-predict', 'svm-train-hidden', 'softmax-train',
+        ('svm-train', 'softmax-search', 'svm-search', 'svm-predict', 'svm-train-hidden',
+         'softmax-train',
          'softmax-train-hidden', 'nb4-step-sizes'),
         'predict: argmin picks the class with the lowest score; the prediction is the '
         'highest.'),
     'predict_wrong_axis': (
-        ('svm-train', 'svm-predict', 'svm-train-hidden', 'softmax-train',
+        ('svm-train', 'softmax-search', 'svm-search', 'svm-predict', 'svm-train-hidden',
+         'softmax-train',
          'softmax-train-hidden', 'nb4-step-sizes'),
         'predict: argmax along axis 0 (over examples) gives one number per class; take '
         'it along axis 1, over the classes of each example.'),
@@ -105,7 +107,8 @@ COMMON_MISTAKES = {
         'train: every minibatch is the first batch_size rows; sample them at random '
         '(self.rng) so that training sees the whole set.'),
     'minibatch_labels_mismatched': (
-        ('svm-train', 'svm-train-hidden', 'softmax-train', 'softmax-train-hidden',
+        ('svm-train', 'softmax-search', 'svm-search', 'svm-train-hidden', 'softmax-train',
+         'softmax-train-hidden',
          'nb4-minibatch-sampling', 'nb4-step-sizes'),
         'train: X_batch and y_batch are drawn with two different random index arrays, so '
         'the labels no longer belong to the examples; index both with the same array.'),
@@ -115,7 +118,8 @@ COMMON_MISTAKES = {
         "batch, silently reordering the student's data set; index a copy instead "
         '(X[batch]).'),
     'update_wrong_sign': (
-        ('svm-train', 'svm-train-hidden', 'softmax-train', 'softmax-train-hidden',
+        ('svm-train', 'softmax-search', 'svm-search', 'svm-train-hidden', 'softmax-train',
+         'softmax-train-hidden',
          'nb4-step-sizes'),
         'train: the update adds the gradient (gradient ascent), so the loss grows; step '
         'against it: W -= learning_rate * grad.'),

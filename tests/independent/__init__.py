@@ -15,6 +15,8 @@ shown to accept any correct implementation, not just the reference's:
   product with ``p - one_hot``.
 - ``softmax_loss_vectorized``: ``np.logaddexp.reduce`` for log-sum-exp and a
   one-hot gradient.
+- ``search_hyperparameters``: accuracies from a comprehension over the splits;
+  the best pair kept by comparing with its own table entry.
 - ``LinearClassifier.train``: minibatches drawn *without* replacement
   (``rng.choice(..., replace=False)``) when batch_size <= N, with replacement
   otherwise; predict via ``W.T @ X.T``.
@@ -115,6 +117,23 @@ dscores = (np.exp(scores - log_sum_exp[:, np.newaxis]) - one_hot) / num_train
 dW = X.T @ dscores + 2 * reg * W
 """
 
+SEARCH_TRAIN = """\
+classifier = make_classifier(seed=seed)
+losses = classifier.train(X_train, y_train, learning_rate, reg, num_iters, batch_size)
+splits = {"train_accuracy": (X_train, y_train), "val_accuracy": (X_val, y_val)}
+results[learning_rate, reg] = {name: float((classifier.predict(X) == y).mean())
+                               for name, (X, y) in splits.items()}
+results[learning_rate, reg]["loss_history"] = losses
+"""
+
+SEARCH_KEEP = """\
+# Compare with the best pair's own entry instead of a running maximum.
+if best_pair is None or (results[learning_rate, reg]["val_accuracy"]
+                         > results[best_pair]["val_accuracy"]):
+    best_pair = (learning_rate, reg)
+    best_W = np.array(classifier.W, copy=True)
+"""
+
 MINIBATCH = """\
 # Without replacement when there are enough examples (no duplicates in a
 # batch), with replacement when the batch is larger than the data.
@@ -135,6 +154,7 @@ return np.argmax(self.W.T @ X.T, axis=0)
 SOLUTIONS = {
     "assignment/classifiers/linear_svm.py": [
         SVM_NAIVE_STEP, SVM_NAIVE_FINISH, SVM_VECTORIZED_LOSS, SVM_VECTORIZED_GRAD],
+    "assignment/classifiers/tuning.py": [SEARCH_TRAIN, SEARCH_KEEP],
     "assignment/classifiers/softmax.py": [
         SOFTMAX_NAIVE_LOSS, SOFTMAX_NAIVE_STEP, SOFTMAX_NAIVE_FINISH, SOFTMAX_VECTORIZED],
     "assignment/classifiers/linear_classifier.py": [MINIBATCH, UPDATE, PREDICT],
