@@ -33,7 +33,6 @@ anything else is refused rather than replaced.
 
 import argparse
 import ast
-import copy
 import datetime as _dt
 import hashlib
 import json

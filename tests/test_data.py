@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from assignment.data import Dataset, load_dataset, preprocess
-from assignment.data import cifar10, digits, loader
+from assignment.data import digits, loader
 
 KIT_ROOT = Path(__file__).resolve().parents[1]
 CIFAR_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")

@@ -406,6 +406,18 @@ def test_mistake_is_caught_by_the_expected_checks(variant, outcomes):
         f"  expected: {sorted(CAUGHT_BY[variant])}")
 
 
+def test_no_typical_mistake_is_caught_by_hidden_checks_alone():
+    """Fairness: a mistake the hidden checks catch shows in a public check too.
+
+    So a student whose code passes every public check has made none of the
+    catalogue's mistakes, and loses no hidden point to one of them. (Correct
+    solutions, the reference and the independent one, pass every check.)
+    """
+    hidden = hidden_check_ids()
+    silent = {name: sorted(caught) for name, caught in CAUGHT_BY.items() if caught <= hidden}
+    assert not silent, f"caught only by hidden checks: {silent}"
+
+
 def test_caught_by_table_is_current():
     """Every mistake has a row, every row names a mistake and existing check ids."""
     assert set(CAUGHT_BY) == set(MISTAKES)

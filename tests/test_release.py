@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import textwrap
 import zipfile
 from pathlib import Path
 
@@ -315,7 +314,9 @@ def test_student_notebooks_lose_hidden_cells_and_keep_only_check_outputs(fake_re
             assert cell.outputs and cell.execution_count is not None
         else:
             assert cell.outputs == [] and cell.execution_count is None
-    assert [c.cell_type for c in nb.cells].count("markdown") == 2
+    # The source's two, and the expected output under each of the three public checks.
+    assert [c.cell_type for c in nb.cells].count("markdown") == 2 + 3
+    assert sum(nbs.EXPECTED_TAG in nbs.tags(c) for c in nb.cells) == 3
     checks = nbs.read(out / "student/.checks/1_demo.ipynb")
     assert [c.source for c in checks.cells][0] == SETUP_CELL
     assert [nbs.check_info(c)["id"] for c in checks.cells[1:]] == [
@@ -519,6 +520,11 @@ def _set_output(nb, text):
     nb.cells[3].outputs[0].text = text
 
 
+def mod_with(old, new):
+    """A change to the fake source: assignment/mod.py with one text replaced."""
+    return lambda source: (source / "assignment/mod.py").write_text(MOD.replace(old, new))
+
+
 REFUSALS = {
     "unbalanced marker": (
         lambda s: (s / "assignment/mod.py").write_text(MOD.replace("    ### END SOLUTION\n    return total",
@@ -566,20 +572,17 @@ REFUSALS = {
             nbformat.v4.new_markdown_cell("Hint:\n\n    total = a + b  # secret sum line\n"))),
         "contains the solution line 'total = a \\+ b  # secret sum line'"),
     "TODO without its notebook section": (
-        lambda s: (s / "assignment/mod.py").write_text(MOD.replace(
-            "# TODO (1_demo.ipynb, section 1): Add", "# TODO: Add")),
+        mod_with("# TODO (1_demo.ipynb, section 1): Add", "# TODO: Add"),
         "assignment/mod.py:7: the TODO above this region does not say which notebook section"),
     "TODO naming a notebook that does not exist": (
-        lambda s: (s / "assignment/mod.py").write_text(MOD.replace(
-            "# TODO (1_demo.ipynb, section 1): Add", "# TODO (9_gone.ipynb, section 1): Add")),
+        mod_with("# TODO (1_demo.ipynb, section 1): Add", "# TODO (9_gone.ipynb, section 1): Add"),
         "names 9_gone.ipynb, section 1, but notebooks/ has no notebook 9_gone.ipynb"),
     "TODO naming a section that does not exist": (
-        lambda s: (s / "assignment/mod.py").write_text(MOD.replace(
-            "# TODO (1_demo.ipynb, section 2): First", "# TODO (1_demo.ipynb, section 3): First")),
+        mod_with("# TODO (1_demo.ipynb, section 2): First", "# TODO (1_demo.ipynb, section 3): First"),
         "names 1_demo.ipynb, section 3, but that notebook has no heading '## 3. ...'"),
     "Unfinished stub without its import": (
-        lambda s: (s / "assignment/mod.py").write_text(MOD.replace(
-            "    ### BEGIN SOLUTION\n    total", "    ### BEGIN SOLUTION (stub: total = Unfinished)\n    total")),
+        mod_with("    ### BEGIN SOLUTION\n    total",
+                 "    ### BEGIN SOLUTION (stub: total = Unfinished)\n    total"),
         "its stub sets total = Unfinished, but the file does not import Unfinished"),
     "stub region at module level": (
         lambda s: (s / "assignment/helpers.py").write_text(
