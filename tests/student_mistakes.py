@@ -40,6 +40,7 @@ KIT_ROOT = Path(__file__).resolve().parents[1]
 SVM = "assignment/classifiers/linear_svm.py"
 SOFTMAX = "assignment/classifiers/softmax.py"
 CLASSIFIER = "assignment/classifiers/linear_classifier.py"
+TUNING = "assignment/classifiers/tuning.py"
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,14 @@ MISTAKES = {
         ("dscores = (margins > 0).astype(scores.dtype)", "dscores = (margins > 0).astype(float)"),
     ], "svm_loss_vectorized: .astype(float) makes the gradient float64 for float32 data "
        "(twice the memory and time); keep the dtype of the scores."),
+    # --- tuning.py ---------------------------------------------------------
+    "search_picks_on_training": Mistake(TUNING, [
+        ('if results[learning_rate, reg]["val_accuracy"] > best_val:\n'
+         '            best_val = results[learning_rate, reg]["val_accuracy"]',
+         'if results[learning_rate, reg]["train_accuracy"] > best_val:\n'
+         '            best_val = results[learning_rate, reg]["train_accuracy"]'),
+    ], "search_hyperparameters: picks the pair with the best training accuracy; the validation "
+       "split must choose (the training accuracy rewards fitting the training images)."),
     # --- softmax.py --------------------------------------------------------
     "softmax_naive_no_shift": Mistake(SOFTMAX, [
         ("        scores = scores - scores.max()  # stability: every exponent <= 0\n", ""),

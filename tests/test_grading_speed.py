@@ -9,6 +9,7 @@ their margins are those of the check: 4x, against 1 to 2x for honest code and 8 
 
 import importlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -123,7 +124,10 @@ def through_stand_ins(tmp_path, monkeypatch):
         links.append(link)
         return importlib.import_module(f"{name}.classifiers.linear_svm").svm_loss_vectorized
     links = []
-    reference = (ROOT / SVM).read_text()
+    # The solved file never uses Unfinished (only its stubs do): drop the import of
+    # assignment.todo, which this package-of-one has not got.
+    reference = re.sub(r"^from assignment\.todo import Unfinished.*\n", "",
+                       (ROOT / SVM).read_text(), flags=re.M)
     yield load(reference, "honestpkg"), load(
         reference + fx.FINITE_DIFFERENCES.format(vectorized="svm_loss_vectorized"), "numericpkg")
     for link in links:

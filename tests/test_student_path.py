@@ -140,6 +140,48 @@ def in_a_copy_of_the_namespace(source):
     return f"exec(compile({source!r}, '<check>', 'exec'), dict(globals()))"
 
 
+class Student:
+    """Works through one notebook of a kit in one kernel, doing each TODO when it is asked for.
+
+    ``problems`` collects what went against the student path; ``failed_first``
+    the checks that were run, and failed as they should, before their TODO.
+    """
+
+    def __init__(self, kit, name, client):
+        self.kit, self.name, self.client = kit, name, client
+        self.done = {task for task in TASKS if task.notebook < name}
+        self.problems, self.failed_first = [], []
+        write_student_files(kit, self.done)
+
+    def reach_section(self, task, checks):
+        """The section of ``task`` begins: its checks fail, naming it; then do the TODO."""
+        for index, check in checks:
+            trial = nbformat.v4.new_code_cell(in_a_copy_of_the_namespace(check.source))
+            self.client.execute_cell(trial, index)
+            failure = errors(trial)
+            said = f"{failure[0]['ename']}: {failure[0]['evalue']}" if failure else "no error"
+            if not said.startswith("NotImplementedError") or f"asked for in {task}" not in said:
+                self.problems.append(f"{nbtools.check_info(check)['id']} before the TODO of "
+                                     f"{task} is done: {said}")
+            self.failed_first.append(nbtools.check_info(check)["id"])
+        self.done.add(task)
+        write_student_files(self.kit, self.done)
+
+    def run(self, index, cell, stored):
+        """Run one code cell: a check must print its stored output, any other cell not fail."""
+        self.client.execute_cell(cell, index)
+        done = ", ".join(map(str, sorted(self.done))) or "nothing"
+        where = f"{self.name} cell {index} (done: {done})"
+        if nbtools.is_check(cell):
+            fresh = release.comparable(cell.outputs)
+            if fresh != release.comparable(stored.outputs):
+                self.problems.append(f"{where}: check {nbtools.check_info(cell)['id']} does not "
+                                     f"give the stored output: {fresh}")
+        elif errors(cell):
+            error = errors(cell)[0]
+            self.problems.append(f"{where} raised {error['ename']}: {error['evalue']}")
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_each_notebook_runs_in_order_with_the_todos_asked_for_so_far(name, tmp_path):
     from nbclient import NotebookClient
@@ -148,9 +190,9 @@ def test_each_notebook_runs_in_order_with_the_todos_asked_for_so_far(name, tmp_p
     elsewhere = tmp_path / "content"   # Colab's working directory, say
     elsewhere.mkdir()
     nb = nbtools.without_hidden(nbtools.read(NOTEBOOK_DIR / name))
-    ranges = section_ranges(nb)
-    done = {task for task in TASKS if task.notebook < name}
-    write_student_files(kit, done)
+    asked = {task.section: task for task in TASKS if task.notebook == name}
+    starts = {first: (asked[number], range(first, end))
+              for number, (first, end) in section_ranges(nb).items() if number in asked}
     env = {**os.environ, "MPLBACKEND": "Agg", "ASSIGNMENT_DATASET": "digits",
            "ASSIGNMENT_KIT": str(kit),
            # Each edit of a student file must be read afresh, however soon it follows.
@@ -158,48 +200,20 @@ def test_each_notebook_runs_in_order_with_the_todos_asked_for_so_far(name, tmp_p
     client = NotebookClient(copy.deepcopy(nb), timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(elsewhere)}},
                             allow_errors=True)
-    asked_here = {task.section: task for task in TASKS if task.notebook == name}
-    problems, shown_failing = [], []
+    student = Student(kit, name, client)
     with client.setup_kernel(env=env):
         for index, cell in enumerate(client.nb.cells):
-            starting = [number for number, (first, _) in ranges.items() if first == index]
-            for number in starting:
-                if number not in asked_here:
-                    continue
-                task = asked_here[number]
-                first, end = ranges[number]
-                checks = [i for i in range(first, end) if nbtools.is_check(nb.cells[i])]
+            if index in starts:
+                task, section = starts[index]
+                checks = [(i, nb.cells[i]) for i in section if nbtools.is_check(nb.cells[i])]
                 assert checks, f"{task} asks for a TODO but has no check cell"
-                for check in checks:
-                    trial = nbformat.v4.new_code_cell(
-                        in_a_copy_of_the_namespace(nb.cells[check].source))
-                    client.execute_cell(trial, check)
-                    failure = errors(trial)
-                    check_id = nbtools.check_info(nb.cells[check])["id"]
-                    said = (f"{failure[0]['ename']}: {failure[0]['evalue']}" if failure
-                            else "no error")
-                    if not said.startswith("NotImplementedError") or f"asked for in {task}" not in said:
-                        problems.append(f"{check_id} before the TODO of {task} is done: {said}")
-                    shown_failing.append(check_id)
-                done.add(task)
-                write_student_files(kit, done)
-            if cell.cell_type != "code":
-                continue
-            client.execute_cell(cell, index)
-            where = f"{name} cell {index} (done: {', '.join(map(str, sorted(done))) or 'nothing'})"
-            if nbtools.is_check(cell):
-                check_id = nbtools.check_info(cell)["id"]
-                stored = release.comparable(nb.cells[index].outputs)
-                if release.comparable(cell.outputs) != stored:
-                    problems.append(f"{where}: check {check_id} does not give the stored output: "
-                                    f"{release.comparable(cell.outputs)}")
-            elif errors(cell):
-                error = errors(cell)[0]
-                problems.append(f"{where} raised {error['ename']}: {error['evalue']}")
-    problems += quote_problems(nb, stdout_of(client.nb))
+                student.reach_section(task, checks)
+            if cell.cell_type == "code":
+                student.run(index, cell, nb.cells[index])
+    problems = student.problems + quote_problems(nb, stdout_of(client.nb))
     assert not problems, "\n".join(problems)
-    assert done >= {task for task in TASKS if task.notebook <= name}
-    assert bool(shown_failing) == (name in ASKING), "a TODO's checks must fail before it"
+    assert student.done >= {task for task in TASKS if task.notebook <= name}
+    assert bool(student.failed_first) == (name in ASKING), "a TODO's checks must fail before it"
 
 
 def test_a_quote_that_disagrees_with_the_printout_is_found():

@@ -90,6 +90,11 @@ COMMON_MISTAKES = {
         'softmax_loss_vectorized: -log of the probability itself; it underflows to 0 '
         '(loss inf) when a wrong class wins by ~750 in float64, by ~100 in float32. Use '
         'log(sum_exp) - score instead.'),
+    'search_picks_on_training': (
+        ('svm-search',),
+        'search_hyperparameters: picks the pair with the best training accuracy; the '
+        'validation split must choose (the training accuracy rewards fitting the training '
+        'images).'),
     'predict_argmin': (
         ('svm-train', 'softmax-search', 'svm-search', 'svm-predict', 'svm-train-hidden',
          'softmax-train',
