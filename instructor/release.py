@@ -210,7 +210,7 @@ def check_static(root, files):
         Notebook path -> NotebookNode (as stored in the source).
     """
     root = Path(root)
-    problems, student, notebooks = [], {}, {}
+    problems, student, notebooks, sources = [], {}, {}, {}
     for top in REQUIRED_TOP:
         if not (root / top).exists():
             problems.append(f"{top}: missing from the source {root}.")
@@ -240,6 +240,7 @@ def check_static(root, files):
             problems.append(f"{name}: holds a solution marker; solution regions belong "
                             f"only in {PACKAGE}/*.py.")
             continue
+        sources[name] = text
         try:
             student[name] = stub_source(text, name)
         except RegionError as error:
@@ -251,16 +252,15 @@ def check_static(root, files):
     seen_ids = {}
     for name, nb in notebooks.items():
         problems.extend(_notebook_problems(name, nb, seen_ids))
-    problems.extend(_task_problems(root, student, notebooks))
+    problems.extend(_task_problems({name: sources[name] for name in student}, notebooks))
     return problems, student, notebooks
 
 
-def _task_problems(root, student, notebooks):
-    """Every region names, in its TODO, a notebook section that exists."""
+def _task_problems(sources, notebooks):
+    """Every region of ``sources`` (path -> text) names, in its TODO, a section that exists."""
     problems = []
     sections = {Path(name).name: set(nbs.sections(nb)) for name, nb in notebooks.items()}
-    for name in student:
-        text = (root / name).read_text(encoding="utf-8")
+    for name, text in sources.items():
         for region in find_regions(text, name):
             if region.task is None:
                 problems.append(
