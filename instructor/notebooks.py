@@ -183,7 +183,9 @@ def execute(nb, cwd, timeout=600, env=None, kernel_dir=None, allow_errors=False)
     # run in the kit around cwd, never in one that $ASSIGNMENT_KIT names.
     inherited = {name: value for name, value in os.environ.items() if name != KIT_VARIABLE}
     kernel_env = {**inherited, "MPLBACKEND": "Agg", **(env or {})}
-    client.execute(env=kernel_env)
+    # nbclient shuts down only a kernel whose manager it made itself; this one
+    # is ours in both cases, and must not outlive the call.
+    client.execute(env=kernel_env, cleanup_kc=True)
     return executed
 
 

@@ -211,6 +211,16 @@ def test_objects_live_in_the_worker_and_die_with_their_session(mod):
         counter.bump()
 
 
+def test_stopping_the_worker_closes_the_open_session_s_channels(mod):
+    assert mod.double(2) == 4
+    session = mod.link.session
+    mod.link.stop()
+    assert session.closed and session.sock.fileno() == -1
+    with pytest.raises(OSError):
+        os.fstat(session.out)
+    assert mod.double(3) == 6                      # a fresh worker next time
+
+
 def test_a_call_past_its_time_is_stopped_and_the_next_one_gets_a_fresh_process(mod):
     start = time.monotonic()
     with pytest.raises(links.CallTimedOut, match=r"sleep\(\) ran longer than 5 s"):

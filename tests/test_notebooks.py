@@ -34,6 +34,7 @@ notebooks may store.
 import ast
 import builtins
 import copy
+import json
 import os
 import re
 import shutil
@@ -579,3 +580,20 @@ def _bound_names(source):
         elif isinstance(node, ast.arg):
             names.add(node.arg)
     return names
+
+
+@pytest.mark.parametrize("own_kernel_spec", [False, True])
+def test_executing_a_notebook_leaves_no_kernel_running(tmp_path, own_kernel_spec):
+    kernel_dir = None
+    if own_kernel_spec:     # as the grader runs its trusted kernel: a spec of its own
+        kernel_dir = tmp_path / "kernels" / "trusted"
+        kernel_dir.mkdir(parents=True)
+        (kernel_dir / "kernel.json").write_text(json.dumps({
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "trusted", "language": "python"}))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os; print(os.getpid())")])
+    executed = nbtools.execute(nb, cwd=tmp_path, timeout=60, kernel_dir=kernel_dir)
+    kernel_pid = int(executed.cells[0].outputs[0]["text"])
+    assert kernel_pid != os.getpid()
+    with pytest.raises(ProcessLookupError):
+        os.kill(kernel_pid, 0)

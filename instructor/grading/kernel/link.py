@@ -232,7 +232,10 @@ class Link:
 
     def stop(self):
         """Kill the worker and every process of its sandbox."""
-        self.session = None
+        session, self.session = self.session, None
+        if session is not None:
+            session.closed = True
+            session.release()
         if self.process is not None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
