@@ -54,6 +54,8 @@ MARKER_FILE = ".release-manifest"
 MANIFEST_FORMAT = "linear-classifiers-autograder/1"
 KIT_FORMAT = "linear-classifiers-kit/1"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "student_kit"
+# The self-check's comparison of outputs, shared with the grader: into .checks/.
+OUTPUT_DIFF = Path(__file__).resolve().parent / "output_diff.py"
 
 # What of the source goes to students (an allow-list: a new top-level file
 # of the source, like instructor/ or tests/, never ships by accident).
@@ -569,6 +571,7 @@ def build_student(root, files, student, notebooks, dest):
         "checks": checks,
         "digests": digests,
     })
+    _copy_file(OUTPUT_DIFF, dest / CHECKS_DIR / OUTPUT_DIFF.name)
     values = {
         "STUDENT_FILES": "\n".join(f"- `{name}`" for name in sorted(student)),
         "NOTEBOOKS": "\n".join(f"{i}. `{name}`" for i, name in enumerate(sorted(notebooks), 1)),

@@ -327,6 +327,38 @@ def test_feedback(batch):
     assert "invalid-submission" in invalid and "assignment/" in invalid
 
 
+# add() warns on stderr and scale() prints a leftover line, each naming its
+# arguments: add-small and scale-two are public, add-negative and scale-three hidden.
+NOISY = fx.REFERENCE.replace(
+    "    return a + b", "    import sys\n    print(f'WARN-{a}-{b}', file=sys.stderr)\n"
+                       "    return a + b").replace(
+    "    return twice(x) if k == 2", "    print(f'debug scale {x} {k}')\n"
+                                    "    return twice(x) if k == 2")
+
+
+def test_feedback_shows_a_public_check_s_output_line_by_line_stderr_too_and_no_hidden_one(
+        tmp_path):
+    bundle = fx.make_bundle(tmp_path / "autograder")
+    grade(fx.make_submission(tmp_path / "noisy", calc=NOISY), "--autograder", bundle,
+          "--out", tmp_path / "r", *FLAGS, *secure_flags())
+    text = (tmp_path / "r" / "noisy" / "feedback.md").read_text()
+    assert text.count("Expected (reference solution) and yours, line by line:") == 2
+    marked = [line.strip() for line in text.splitlines()
+              if line.strip().startswith(("expected > ", "yours    > "))]
+    # Exactly the lines the student's code added; the right values stay unmarked.
+    assert marked == ["yours    > --- stderr ---", "yours    > WARN-1-2",
+                      "yours    > debug scale 21 2"]
+    assert re.search(r"^ +3$", text, flags=re.M) and re.search(r"^ +42$", text, flags=re.M)
+    assert ("`add-small`, calc.ipynb: 0/1 — the output differs from the expected one: your code "
+            "wrote to stderr (a warning or an error message)") in text
+    assert not re.search(r"(^|[\s'\"(])-v+\b|\buse -|verbos", text, flags=re.I | re.M)
+    # The hidden checks ran the same code: nothing of what it wrote there is shown.
+    assert "WARN--5-3" not in text and "debug scale 5 3" not in text
+    assert text.count("wrong output (a hidden check: its expected output is not shown)") == 2
+    checks = {c["id"]: c for c in result(tmp_path / "r", "noisy")["checks"]}
+    assert "WARN--5-3" in checks["add-negative"]["diff"]      # kept for the instructor
+
+
 def test_what_a_submission_names_cannot_write_markdown(batch):
     text = (batch["out"] / "markdown_names" / "feedback.md").read_text()
     assert [line for line in text.splitlines() if line.startswith("**Score")] == \

@@ -3,6 +3,7 @@
 import pytest
 
 import grading_fixtures as fx
+from instructor import output_diff
 from instructor.grading import feedback, results
 from instructor.grading.bundle import load_bundle
 from instructor.grading.kernel.link import marker
@@ -152,3 +153,36 @@ def test_terminal_escapes_in_what_came_from_the_submission_are_shown_not_obeyed(
                            {"notebooks/n.ipynb": ["**Your answer:** 42 " + escapes]})
     assert not any(ord(c) < 32 and c not in "\n\t" or 0x7f <= ord(c) <= 0x9f for c in text)
     assert "\\x1bM" in text and "\\x07" in text
+
+
+def _wrote_to_stderr(check_source, expected, yours):
+    """The record the harness writes for a check whose run wrote to stderr."""
+    report = ("Notebook cell execution failed\nCell 4: Cell outputs differ\n\nInput:\n"
+              f"{check_source}\n\nTraceback:\nUnexpected output fields from running code: "
+              "{'stderr'}\n")
+    outputs = [{"output_type": "stream", "name": "stdout", "text": yours},
+               {"output_type": "stream", "name": "stderr", "text": "calc.py:8: RuntimeWarning: "
+                                                                   "overflow in exp\n"}]
+    text = output_diff.readable_report(
+        report, [{"output_type": "stream", "name": "stdout", "text": expected}], outputs)
+    return {"outcome": "failed", "when": "call", "text": text,
+            "stderr": output_diff.wrote_stderr(outputs)}
+
+
+def test_a_check_that_wrote_to_stderr_shows_it_when_public_and_nothing_when_hidden():
+    item = _wrote_to_stderr("print(add(1, 2))", "3\n", "nan\n")
+    passed, kind, reason, diff = results.item_failure(item, NONCE)
+    assert (passed, kind) == (False, "wrong-output")
+    assert reason == ("the output differs from the expected one: your code wrote to stderr "
+                      "(a warning or an error message)")
+    assert "print(add(1, 2))" not in diff                   # the check's source is not echoed
+    assert "expected > 3" in diff and "yours    > nan" in diff
+    assert "yours    > calc.py:8: RuntimeWarning: overflow in exp" in diff
+    public = feedback.render(_record(kind=kind, reason=reason, diff=diff), {})
+    assert "Expected (reference solution) and yours, line by line:" in public
+    assert "RuntimeWarning: overflow in exp" in public and "yours    > nan" in public
+    hidden = feedback.render(_record(hidden=True, kind=kind, reason=reason, diff=diff), {})
+    assert "RuntimeWarning" not in hidden and "nan" not in hidden and "stderr" not in hidden
+    assert "wrong output (a hidden check: its expected output is not shown)" in hidden
+    # Only the harness's record says the cell wrote to stderr, not its text.
+    assert "stderr" not in results.item_failure(dict(item, stderr=False), NONCE)[2]

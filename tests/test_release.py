@@ -440,6 +440,66 @@ def test_selfcheck_refuses_a_student_file_that_imports_beyond_numpy_and_the_stan
     assert "FAIL  add_small  (2 pt)  output differs from the reference" in wrong.stdout
 
 
+def _failure_sections(stdout):
+    """{"Cell N": its failure report} from a self-check's output."""
+    parts = re.split(r"^_+ \.checks/\S+::(Cell \d+) _+$", stdout, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2]))
+
+
+def _marked(report):
+    return [line.strip() for line in report.splitlines()
+            if line.strip().startswith(("expected > ", "yours    > "))]
+
+
+def test_selfcheck_shows_expected_and_yours_line_by_line_and_what_went_to_stderr(
+        fake_release, tmp_path):
+    src, out, _ = fake_release
+    kit = tmp_path / "kit"
+    shutil.copytree(out / "student", kit)
+    # One copy of the comparison, the grader's, shipped beside the pristine checks.
+    assert (kit / ".checks/output_diff.py").read_bytes() == \
+        (REPO / "instructor/output_diff.py").read_bytes()
+    fill_reference(src, kit)
+    path = kit / "assignment/mod.py"
+    text = path.read_text()
+    # add: the right sum after leftover prints; double: the right value with a warning.
+    text = text.replace("    return total\n", "    print('debug: a =', a)\n"
+                        "    for step in range(12):\n        print('step', step)\n"
+                        "    return total\n")
+    text = text.replace("        return x * 2  # secret doubling line\n",
+                        "        import warnings\n"
+                        "        warnings.warn(f'careful with {x}', RuntimeWarning)\n"
+                        "        return x * 2  # secret doubling line\n")
+    path.write_text(text)
+    done = run_selfcheck(kit)
+    assert done.returncode == 1, done.stdout + done.stderr
+    sections = _failure_sections(done.stdout)
+    wrong, warned = sections["Cell 1"], sections["Cell 2"]
+    for report in (wrong, warned):
+        assert "Expected (reference solution) and yours, line by line:" in report
+    # Exactly the differing lines are marked; the right sum is shown plainly.
+    assert _marked(wrong) == ["yours    > debug: a = 2"] + [
+        f"yours    > step {step}" for step in range(12)]
+    assert re.search(r"^ +5$", wrong, flags=re.M)
+    # What the code wrote to stderr is shown, marked as such, the right value plainly.
+    assert _marked(warned)[:1] == ["yours    > --- stderr ---"]
+    assert any("RuntimeWarning: careful with 3" in line for line in _marked(warned))
+    assert re.search(r"^ +6$", warned, flags=re.M)
+    # Nothing refers to pytest's options, which the report cannot use.
+    assert not re.search(r"(^|[\s'\"(])-v+\b|\buse -|verbos", done.stdout, flags=re.I | re.M)
+    summary = done.stdout[done.stdout.index("self-check: public checks"):]
+    assert ("FAIL  add_small  (2 pt)  output differs from the reference: a wrong value, or "
+            "something extra printed (a leftover print?)") in summary
+    for check in ("double_public", "triple_public"):      # triple calls double
+        assert (f"FAIL  {check}  (1 pt)  output differs from the reference: your code wrote to "
+                f"stderr (a warning or an error message, shown in the report above)") in summary
+
+    (kit / ".checks/output_diff.py").unlink()
+    removed = run_selfcheck(kit)
+    assert removed.returncode != 0
+    assert ".checks/output_diff.py was removed" in removed.stdout + removed.stderr
+
+
 def test_selfcheck_refuses_edited_pristine_checks(fake_release, tmp_path):
     _, out, _ = fake_release
     kit = tmp_path / "kit"

@@ -13,7 +13,8 @@ Trusted (instructor code only), in the grader's process:
 - :mod:`.feedback`, :mod:`.hints`: ``feedback.md`` for the student, written answers.
 
 In the harness and its kernels (trusted): :mod:`.nbval_plugin` (copied into the
-workspace), :mod:`.kernel` (the stand-ins for the student's modules), :mod:`.speed`
+workspace, with ``instructor/output_diff.py``, which the student kit's self-check
+shares), :mod:`.kernel` (the stand-ins for the student's modules), :mod:`.speed`
 (the speed checks). In the sandbox, the only place a student's code runs:
 :mod:`.worker`.
 """

@@ -1,11 +1,16 @@
 """pytest plugin for grading, run inside the workspace next to nbval (standalone).
 
 - Records every nbval item as one JSON line (check id from the cell's own
-  ``grading`` metadata, outcome, a capped failure text, whether the kernel is
-  still alive and how it ended) in the file named by ``GRADER_ITEMS``, flushed
-  at once, so a run killed half-way still tells which checks passed.
+  ``grading`` metadata, outcome, a capped failure text, whether the cell
+  wrote to stderr, whether the kernel is still alive and how it ended) in
+  the file named by ``GRADER_ITEMS``, flushed at once, so a run killed
+  half-way still tells which checks passed.
 - Caps each cell's output before nbval stores and compares it (a flood never
   reaches the diff in full).
+- Shows a check's differing output as the expected (the reference
+  solution's) and the student's, line by line (``output_diff.py``, copied
+  beside this file), also when the student's code wrote to stderr, where
+  nbval itself names only the kind of output.
 - Notices a dead kernel within a second instead of waiting for the cell
   timeout.
 - After a cell that timed out, lets the next cells run when the kernel is
@@ -26,6 +31,7 @@ from queue import Empty
 # loaded before nbval's, so the import fails fast and jsonschema does without.
 sys.modules.setdefault("rfc3987_syntax", None)
 
+import output_diff  # noqa: E402
 import pytest  # noqa: E402
 from nbval import kernel as nbval_kernel  # noqa: E402
 
@@ -137,6 +143,16 @@ def _write(record):
         f.flush()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_assertrepr_compare(config, op, left, right):
+    # nbval shows a differing output with the first non-empty answer of this
+    # hook; tryfirst puts this one before pytest's own, which names neither
+    # side and refers to its -v option.
+    if op != "==":
+        return None
+    return output_diff.compare(left, right)
+
+
 def pytest_sessionstart(session):
     _write({"event": "start", "time": time.time()})
 
@@ -152,6 +168,10 @@ def pytest_runtest_makereport(item, call):
     tags = metadata.get("tags", [])
     parent = item.parent
     kernel = getattr(parent, "kernel", None)
+    outputs = getattr(item, "test_outputs", None)
+    if report.failed and cell is not None and isinstance(report.longrepr, str):
+        report.longrepr = output_diff.readable_report(report.longrepr, cell.get("outputs"),
+                                                      outputs)
     text = ""
     if report.failed:
         text = _cap(report.longreprtext or "", TEXT_CAP)
@@ -170,6 +190,7 @@ def pytest_runtest_makereport(item, call):
         "duration": round(call.duration, 3),
         "timed_out": bool(getattr(parent, "timed_out", False)),
         "error": _error_output(item),
+        "stderr": output_diff.wrote_stderr(outputs),
         "kernel_end": _kernel_end(kernel) if kernel is not None else None,
         "flooded": flooded,
     })

@@ -154,8 +154,12 @@ def item_failure(item, nonce=""):
                 "raised " + line.splitlines()[0] + where if line else "raised an exception",
                 cap(_traceback_part(text), DIFF_CAP))
     if item.get("outcome") == "failed" and item.get("when") == "call":
+        # What the harness saw the cell write, not what its text says: a
+        # student's print may read like nbval's words.
+        stderr = ": your code wrote to stderr (a warning or an error message)" \
+            if item.get("stderr") else ""
         flood = " (output truncated: too much printed)" if item.get("flooded") else ""
-        return (False, "wrong-output", "the output differs from the expected one" + flood,
+        return (False, "wrong-output", "the output differs from the expected one" + stderr + flood,
                 cap(_diff_part(text), DIFF_CAP))
     line = _last_exception_line(text) or "failed"
     return False, "grader", line, cap(text, DIFF_CAP)
@@ -180,7 +184,8 @@ def hidden_reason(kind, reason):
 
 
 def _diff_part(text):
-    """nbval's comparison, without the echo of the cell's source."""
+    """nbval's comparison (made readable by the harness's plugin: see
+    ``output_diff.readable_report``), without the echo of the cell's source."""
     lines = text.splitlines()
     for index, line in enumerate(lines):
         if line.startswith("Traceback:") or "mismatch" in line.lower() or "output fields" in line:

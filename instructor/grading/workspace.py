@@ -7,7 +7,8 @@ Layout (``W`` is private to the grader, mode 0700)::
     W/kit/notebooks/      the check notebooks, with the expected outputs
     W/worker/             what the worker sees as /kit: the provided package with
                           the student's files laid over it (nothing else)
-    W/grader/             the harness's: kernel spec, configuration, nbval plugin,
+    W/grader/             the harness's: kernel spec, configuration, nbval plugin
+                          (and output_diff.py, which it imports),
                           items.jsonl, the worker's log, IPython's folder; and
                           python/instructor, the grader's own package, which the
                           trusted kernel imports (a link)
@@ -31,6 +32,8 @@ HERE = Path(__file__).resolve().parent
 INSTRUCTOR = HERE.parent
 WORKER_CODE = HERE / "worker"
 PLUGIN = HERE / "nbval_plugin.py"
+# The plugin's comparison of outputs (shared with the student kit's self-check).
+OUTPUT_DIFF = INSTRUCTOR / "output_diff.py"
 KERNEL_NAME = "grader-python"
 KERNEL_CONFIG = "GRADER_KERNEL_CONFIG"
 
@@ -136,6 +139,7 @@ def build_workspace(path, bundle, submission, isolation, limits, uid, group=None
         (grader / sub).mkdir(parents=True)
     (grader / "python" / "instructor").symlink_to(code or INSTRUCTOR, target_is_directory=True)
     shutil.copyfile(PLUGIN, grader / PLUGIN.name)
+    shutil.copyfile(OUTPUT_DIFF, grader / OUTPUT_DIFF.name)
     (grader / "pytest.ini").write_text("[pytest]\n")
 
     workspace = Workspace(root, kit, grader, secrets.token_hex(16))

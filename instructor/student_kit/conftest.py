@@ -10,6 +10,7 @@ You do not need to read or change this file.
 
 import ast
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -21,6 +22,8 @@ import pytest
 KIT = Path(__file__).resolve().parent
 CHECKS = KIT / ".checks"
 KIT_JSON = CHECKS / "kit.json"
+# Shows a check's expected output and yours line by line (shared with the grader).
+OUTPUT_DIFF = CHECKS / "output_diff.py"
 
 # Checks never draw figures; a window-less backend keeps kernels quiet.
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -67,6 +70,14 @@ def _load_kit():
         return None
 
 
+def _load_output_diff():
+    """The module in .checks/output_diff.py (this file runs alone: no package to import from)."""
+    spec = importlib.util.spec_from_file_location("selfcheck_output_diff", OUTPUT_DIFF)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _digest(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     canonical = json.dumps(nb, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
@@ -76,12 +87,39 @@ def _digest(path):
 class _SelfCheck:
     """Collects per-check results and prints the summary."""
 
-    def __init__(self, kit):
+    def __init__(self, kit, output_diff):
         self.kit = kit
+        self.output_diff = output_diff
         self.cells = {}    # nodeid -> check dict (or a set-up marker)
         self.results = {}  # nodeid -> (passed, reason)
+        self.stderr = set()  # nodeids of the cells whose run wrote to stderr
 
     # -- pytest hooks -------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_assertrepr_compare(self, config, op, left, right):
+        # nbval shows a differing output with the first non-empty answer of
+        # this hook; tryfirst puts this one before pytest's own, which names
+        # neither side and refers to its -v option.
+        if op != "==":
+            return None
+        return self.output_diff.compare(left, right)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        outputs = getattr(item, "test_outputs", None)
+        if report.when != "call" or not report.failed or not hasattr(item, "cell"):
+            return
+        # The summary's reason says so (nbval's report names only the kind of output).
+        if self.output_diff.wrote_stderr(outputs):
+            self.stderr.add(item.nodeid)
+        # nbval shows no comparison when the kinds of output differ (stderr):
+        # the report pytest prints above the summary gets the whole output.
+        if isinstance(report.longrepr, str):
+            report.longrepr = self.output_diff.readable_report(
+                report.longrepr, item.cell.get("outputs"), outputs)
 
     def pytest_collection_modifyitems(self, items):
         for item in items:
@@ -104,7 +142,8 @@ class _SelfCheck:
             if report.skipped and hasattr(report, "wasxfail"):
                 reason = "not run: an earlier cell of this notebook timed out"
             else:
-                reason = None if passed else failure_reason(report.longreprtext)
+                reason = None if passed else failure_reason(report.longreprtext,
+                                                            report.nodeid in self.stderr)
             self.results[report.nodeid] = (passed, reason)
 
     @pytest.hookimpl(trylast=True)
@@ -149,11 +188,22 @@ class _SelfCheck:
                   "beyond these (edge cases, other shapes, a non-trivial reg).")
 
 
-def failure_reason(text):
-    """A one-line reason for an nbval failure report."""
+def failure_reason(text, stderr=False):
+    """A one-line reason for an nbval failure report.
+
+    Parameters
+    ----------
+    text : str
+        The failure's report.
+    stderr : bool
+        Whether the cell's run wrote to stderr.
+    """
     text = _ANSI.sub("", text or "")
     if "Timeout of" in text and "exceeded" in text:
         return "timed out: an endless loop, or far too slow (vectorize it?)"
+    if "Cell outputs differ" in text and stderr:
+        return ("output differs from the reference: your code wrote to stderr (a warning or "
+                "an error message, shown in the report above)")
     if "Cell outputs differ" in text:
         return ("output differs from the reference: a wrong value, or something extra "
                 "printed (a leftover print?)")
@@ -192,4 +242,8 @@ def pytest_configure(config):
             f"{'; '.join(imports)}. The files you fill in may import only {ALLOWED_IMPORTS}: "
             "the grader installs nothing else, so it could not import this file and every "
             "check that uses it would fail. Remove the import and write that part with numpy.")
-    config.pluginmanager.register(_SelfCheck(kit), "selfcheck")
+    if not OUTPUT_DIFF.is_file():
+        raise pytest.UsageError(
+            "The self-check's own file .checks/output_diff.py was removed: copy the .checks/ "
+            "folder back from a fresh copy of the kit.")
+    config.pluginmanager.register(_SelfCheck(kit, _load_output_diff()), "selfcheck")
