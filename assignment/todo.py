@@ -20,11 +20,17 @@ class Unfinished:
     ----------
     message : str
         What to implement, and where.
+    previous : object, optional
+        The value the variable held before this TODO. When an earlier TODO
+        left it unfinished too, that earlier TODO is the one to do first, so
+        its message is kept.
     """
 
     __slots__ = ("message",)
 
-    def __init__(self, message):
+    def __init__(self, message, previous=None):
+        if isinstance(previous, Unfinished):
+            message = previous.message
         object.__setattr__(self, "message", str(message))
 
     def __repr__(self):

@@ -171,7 +171,7 @@ def stub_source(source, relpath, keep=None):
         raise RegionError(
             f"{relpath}:{region.begin}: the solution region is not inside a function; "
             f"its stub would raise as soon as the module is imported.")
-    parts, seen = {}, {}
+    parts, seen, unfinished = {}, {}, set()
     for owner in owners:
         parts[owner] = parts.get(owner, 0) + 1
 
@@ -183,8 +183,17 @@ def stub_source(source, relpath, keep=None):
         where = [f"TODO {seen[owner]} of {parts[owner]} in this function"] if parts[owner] > 1 else []
         where += [f"asked for in {region.task}"] if region.task else []
         message = f"{STUB_MESSAGE} {owner} in {relpath}" + (f" ({'; '.join(where)})" if where else "")
-        action = (f"{region.unfinished} = Unfinished({message!r})" if region.unfinished
-                  else f"raise NotImplementedError({message!r})")
+        if not region.unfinished:
+            action = f"raise NotImplementedError({message!r})"
+        elif (owner, region.unfinished) in unfinished:
+            # An earlier TODO of this function left the same variable
+            # unfinished: while it is not done, its message is the one to see.
+            action = (f"{region.unfinished} = Unfinished(\n{region.indent}    {message!r},\n"
+                      f"{region.indent}    previous={region.unfinished})")
+        else:
+            action = f"{region.unfinished} = Unfinished({message!r})"
+        if region.unfinished:
+            unfinished.add((owner, region.unfinished))
         return (f"{region.indent}# Your code here: replace the next line.\n"
                 f"{region.indent}{action}\n")
 

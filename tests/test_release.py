@@ -255,6 +255,45 @@ def test_an_unfinished_stub_lets_the_code_around_it_run_and_stops_any_use_of_its
     assert solved["loss_and_grad"](3.0) == (9.0, 6.0)
 
 
+TWO_STEP_MOD = '''\
+from assignment.todo import Unfinished
+
+
+def loss_and_grad(x):
+    """The loss 3 * x**2 and its gradient, in two TODOs: a loop, then a factor."""
+    loss, grad = 3 * x * x, 0.0
+    for _ in range(3):
+        # TODO (1_demo.ipynb, section 1): add each term's gradient.
+        ### BEGIN SOLUTION (stub: grad = Unfinished)
+        grad += 2 * x
+        ### END SOLUTION
+    # TODO (1_demo.ipynb, section 2): nothing more to add here but the final form.
+    ### BEGIN SOLUTION (stub: grad = Unfinished)
+    grad = float(grad)
+    ### END SOLUTION
+    return loss, grad
+'''
+
+
+@pytest.mark.parametrize("done, named", [((), "TODO 1 of 2"), ((1,), "TODO 2 of 2"),
+                                         ((2,), "TODO 1 of 2"), ((1, 2), None)])
+def test_of_two_unfinished_todos_of_one_variable_the_first_not_done_is_named(done, named):
+    regions = rel.find_regions(TWO_STEP_MOD, "assignment/lossy.py")
+    keep = [region.begin for i, region in enumerate(regions, start=1) if i in done]
+    stubbed = rel.stub_source(TWO_STEP_MOD, "assignment/lossy.py",
+                              keep=lambda region: region.begin in keep)
+    namespace = {}
+    exec(compile(stubbed, "lossy.py", "exec"), namespace)
+    if named is None:
+        assert namespace["loss_and_grad"](2.0) == (12.0, 12.0)
+        return
+    with pytest.raises(NotImplementedError, match=f"loss_and_grad in assignment/lossy.py "
+                                                  rf"\({named} in this function"):
+        loss, grad = namespace["loss_and_grad"](2.0)    # TODO 2 done uses grad: stops here
+        assert loss == 12.0
+        grad * 2                                         # otherwise here
+
+
 def test_stub_refuses_a_region_outside_any_function():
     source = "X = 1\n### BEGIN SOLUTION\nY = 2\n### END SOLUTION\n"
     with pytest.raises(rel.RegionError, match="not inside a function"):
@@ -815,6 +854,10 @@ def test_real_selfcheck_fails_on_stubs_and_passes_with_the_reference(real_releas
     assert passed == free, stubs.stdout[-3000:]
     assert f"{len(free)} of {len(public)} public checks passed (0 of " in stubs.stdout
     assert "NotImplementedError: Implement this part of" in stubs.stdout
+    # The student README's example of a failing check is what the stubs print.
+    readme = (kit / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"^  FAIL  .*$", readme, flags=re.M).group()
+    assert example in stubs.stdout.splitlines(), example
     fill_reference(REAL, kit)
     good = run_selfcheck(kit)
     assert good.returncode == 0, good.stdout[-5000:] + good.stderr
