@@ -178,7 +178,10 @@ def execute(nb, cwd, timeout=600, env=None, kernel_dir=None, allow_errors=False)
     client = NotebookClient(
         executed, timeout=timeout, kernel_name="python3" if kernel_dir is None else Path(kernel_dir).name,
         resources={"metadata": {"path": str(cwd)}},
-        allow_errors=allow_errors, **extra)
+        allow_errors=allow_errors,
+        # ipykernel warns that a local TCP kernel is unencrypted, on every start: nothing
+        # the user can act on (its errors still show).
+        extra_arguments=["--log-level=ERROR"], **extra)
     # No figure needs drawing to compare or store check outputs. The notebooks
     # run in the kit around cwd, never in one that $ASSIGNMENT_KIT names.
     inherited = {name: value for name, value in os.environ.items() if name != KIT_VARIABLE}

@@ -597,3 +597,11 @@ def test_executing_a_notebook_leaves_no_kernel_running(tmp_path, own_kernel_spec
     assert kernel_pid != os.getpid()
     with pytest.raises(ProcessLookupError):
         os.kill(kernel_pid, 0)
+
+
+def test_executing_a_notebook_prints_no_warning_the_user_cannot_act_on(tmp_path, capfd):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('hello')")])
+    executed = nbtools.execute(nb, cwd=tmp_path, timeout=60)
+    assert executed.cells[0].outputs[0]["text"] == "hello\n"
+    captured = capfd.readouterr()
+    assert "WARNING" not in captured.err and "without encryption" not in captured.err, captured.err
