@@ -39,7 +39,7 @@ if "nbformat" not in sys.modules:
 
 from .atomic import write_atomic  # noqa: E402
 from .grading import cgroup, feedback, harness, limits as limits_module, results  # noqa: E402
-from .grading import sandbox  # noqa: E402
+from .grading import evidence_run, sandbox  # noqa: E402
 from .grading.bundle import BundleError, load_bundle  # noqa: E402
 from .grading.results import CheckResult  # noqa: E402
 from .grading.submission import (InvalidSubmission, content_digest, read_submission,  # noqa: E402
@@ -100,14 +100,27 @@ def harness_environment(workspace, limits):
             **{name: "1" for name in sandbox.THREAD_VARIABLES}}
 
 
-def harness_argv(workspace, bundle, limits):
+def harness_argv(workspace, bundle, limits, notebooks=None):
+    """The harness's command line: pytest with nbval on the bundle's notebooks (or these)."""
+    notebooks = list(bundle.notebooks) if notebooks is None else notebooks
     return [sys.executable, "-m", "pytest", "-c", str(workspace.grader / "pytest.ini"),
             "--rootdir", str(workspace.kit), "-p", "nbval_plugin", "-p", "nbval.plugin",
             "-p", "no:cacheprovider", "-o", "addopts=", "-q", "--color=no", "--no-header",
             "--nbval-lax", "--nbval-kernel-name", KERNEL_NAME,
             f"--nbval-cell-timeout={limits.cell_timeout:g}",
             "--nbval-kernel-startup-timeout=60",
-            *[f"notebooks/{name}" for name in bundle.notebooks]]
+            *[f"notebooks/{name}" for name in notebooks]]
+
+
+def gather_evidence(workspace, bundle, limits, group):
+    """The facts about the student's code that the hints need, from a run of their own."""
+    notebook = evidence_run.write_notebook(workspace)
+    env = {**harness_environment(workspace, limits),
+           "GRADER_ITEMS": str(workspace.grader / evidence_run.ITEMS)}
+    harness.run(harness_argv(workspace, bundle, limits, [notebook]), env, workspace.kit,
+                min(limits.timeout, evidence_run.TIMEOUT), harness_limits(limits),
+                extra_groups=[group])
+    return evidence_run.facts(workspace.events)
 
 
 def enforcement(isolation, limits, group):
@@ -177,6 +190,10 @@ def grade_one(path, name, submission, bundle, isolation, limits, uid=None, code=
                                                      nonce=workspace.nonce,
                                                      import_failures=import_failures(workspace,
                                                                                      bundle))
+            # Only a submission graded normally: after a timeout or a crash the evidence
+            # run would wait on the same code again, for hints it may not get.
+            if status == "ok" and not all(check.passed for check in checks):
+                extra["evidence"] = gather_evidence(workspace, bundle, limits, group)
             extra["harness"] = {"returncode": run.returncode, "timed_out": run.timed_out,
                                 "seconds": round(run.seconds, 2), "output_bytes": run.output_bytes,
                                 "output": run.output[-20_000:]}

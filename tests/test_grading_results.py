@@ -113,9 +113,15 @@ def test_gradebook_columns_and_order():
                                  "zed,2,3,ok,bubblewrap,2,0"]
 
 
-def test_hints_follow_failed_check_ids():
-    assert any("2 * reg * W" in h for h in feedback.hints_for(["svm-naive-grad-reg"]))
-    assert feedback.hints_for(["add-small"]) == []
+def test_the_feedback_names_a_mistake_only_when_the_evidence_shows_it():
+    from instructor.mistakes import MISTAKES
+    failing = _record(id="svm-vec-grad", kind="wrong-output", reason="the output differs")
+    silent = feedback.render(failing, {})
+    assert "## Hints" not in silent                       # failed checks alone name nothing
+    shown = feedback.render(failing | {"evidence": {"svm_loss_vectorized.grad": "times N"}}, {})
+    assert "## Hints" in shown and MISTAKES["svm_vec_grad_no_mean"].description in shown
+    other = feedback.render(failing | {"evidence": {"svm_loss_vectorized.grad": "correct"}}, {})
+    assert "## Hints" not in other
 
 
 def _record(**check):

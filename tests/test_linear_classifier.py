@@ -2,8 +2,8 @@
 
 As in test_losses.py, each check is a property function ``prop_*(module)`` of
 a ``linear_classifier`` module (the reference, the independent solution, or a
-student mistake) that raises on a violation; ``CAUGHT_BY`` says exactly which
-properties catch which mistake. The input validation (provided code, outside
+student mistake) that raises on a violation; each mistake's entry in
+instructor/mistakes.py says exactly which properties catch it. The input validation (provided code, outside
 the solution regions) is tested on the reference.
 """
 
@@ -146,15 +146,9 @@ CLASSIFIER_PROPERTIES = {
     "inputs_unchanged": prop_inputs_unchanged,
 }
 
-# Which properties catch which mistake (exactly).
-CAUGHT_BY = {
-    "predict_argmin": {"predict", "learns"},
-    "predict_wrong_axis": {"predict", "learns", "dtypes"},
-    "minibatch_first_rows": {"learns", "minibatch"},
-    "minibatch_labels_mismatched": {"learns", "minibatch"},
-    "minibatch_shuffles_in_place": {"minibatch", "inputs_unchanged"},
-    "update_wrong_sign": {"learns"},
-}
+# The mistakes of linear_classifier.py; each entry of instructor/mistakes.py lists exactly
+# the properties that catch it.
+CLASSIFIER_MISTAKES = sorted(name for name, m in sm.MISTAKES.items() if m.file == sm.CLASSIFIER)
 
 
 @functools.lru_cache(maxsize=None)
@@ -169,16 +163,15 @@ def test_correct_implementation_has_property(which, prop):
     prop(linear_classifier if which == "reference" else independent_module())
 
 
-@pytest.mark.parametrize("mistake", sorted(CAUGHT_BY))
+@pytest.mark.parametrize("mistake", CLASSIFIER_MISTAKES)
 def test_mistake_is_caught(mistake):
-    sm.assert_caught_exactly(mistake, CLASSIFIER_PROPERTIES, CAUGHT_BY)
+    sm.assert_caught_exactly(mistake, CLASSIFIER_PROPERTIES)
 
 
-def test_table_covers_every_classifier_mistake():
-    assert set(CAUGHT_BY) == {name for name, m in sm.MISTAKES.items()
-                              if m.file == sm.CLASSIFIER}
-    for caught in CAUGHT_BY.values():
-        assert caught and caught <= set(CLASSIFIER_PROPERTIES)
+def test_every_classifier_mistake_names_properties_of_this_file():
+    for name in CLASSIFIER_MISTAKES:
+        caught = sm.MISTAKES[name].properties
+        assert caught and caught <= set(CLASSIFIER_PROPERTIES), name
 
 
 def test_every_mistake_is_in_a_student_file():

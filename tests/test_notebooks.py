@@ -20,7 +20,8 @@ through the cell's index in the checks-only notebook. Then:
   instructor.notebooks``), so this proves that every check cell is
   self-contained;
 - the independent solution passes every check, run the same way;
-- each mistake fails exactly the checks listed for it in ``CAUGHT_BY``. For
+- each mistake fails exactly the checks its entry in ``instructor/mistakes.py``
+  lists (``checks``: built from a run, then read line by line). For
   speed a mistake's checks run in one kernel: one notebook holding every
   notebook's set-up and check cells in turn (see :func:`build_kit` for why this
   is sound).
@@ -54,93 +55,6 @@ from student_mistakes import MISTAKES, apply_mistake
 KIT_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = KIT_ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-
-# Each mistake -> the ids of the checks that catch it (across all notebooks).
-# Built from a run, then read line by line: every set must make sense for its
-# mistake. A mistake caught only by hidden checks is marked so.
-CAUGHT_BY = {
-    # every gradient check with N > 1 (N = 1 hides a missing 1/N)
-    "svm_naive_grad_no_mean": {"nb1-regularized-example", "nb4-gradient-check", "svm-naive-grad",
-        "svm-naive-grad-reg"},
-    # a gradient N times too large still trains: the gradient checks and the known step of
-    # svm-train see it
-    "svm_vec_grad_no_mean": {"nb1-regularized-example", "nb4-gradient-check", "svm-train",
-        "svm-vec-edge-hidden", "svm-vec-grad",
-        "svm-vec-reg-hidden", "svm-vec-speed-hidden"},
-    # loss and gradient are consistent with each other: only values with reg > 0 see it
-    "svm_half_reg": {"nb1-regularized-example", "nb4-gradient-check", "svm-naive-edge-hidden",
-        "svm-naive-grad-reg", "svm-train", "svm-vec-edge-hidden", "svm-vec-float32-hidden",
-        "svm-vec-grad", "svm-vec-loss", "svm-vec-reg-hidden", "svm-vec-speed-hidden"},
-    # gradient checks with reg > 0
-    "svm_grad_no_reg": {"nb1-regularized-example", "nb4-gradient-check", "svm-naive-edge-hidden",
-        "svm-naive-grad-reg", "svm-vec-edge-hidden", "svm-vec-grad", "svm-vec-reg-hidden",
-        "svm-vec-speed-hidden"},
-    # +1 on every loss; the gradient is wrong too
-    "svm_vec_includes_correct_class": {"nb1-jiggle", "nb1-regularized-example",
-        "nb4-gradient-check", "svm-train", "svm-vec-edge-hidden",
-        "svm-vec-float32-hidden", "svm-vec-grad", "svm-vec-loss", "svm-vec-reg-hidden",
-        "svm-vec-speed-hidden"},
-    # the dtype check, and the float32 edge case
-    "svm_vec_float64_gradient": {"svm-vec-dtype", "svm-vec-float32-hidden"},
-    # huge scores
-    "softmax_naive_no_shift": {"softmax-naive-stable"},
-    # huge scores; float32 overflows sooner
-    "softmax_vec_no_shift": {"softmax-vec-float32-hidden", "softmax-vec-stable"},
-    # every softmax loss value, and its gradient
-    "softmax_log10": {"nb1-jiggle", "nb1-loss-at-init", "nb1-regularized-example",
-        "nb1-softmax-lecture-example", "nb4-gradient-check", "nb4-step-sizes",
-        "softmax-naive-edge-hidden", "softmax-naive-grad", "softmax-naive-loss",
-        "softmax-naive-stable", "softmax-train", "softmax-vec-edge-hidden",
-        "softmax-vec-float32-hidden", "softmax-vec-grad", "softmax-vec-loss",
-        "softmax-vec-reg-hidden", "softmax-vec-speed-hidden", "softmax-vec-stable"},
-    # the vectorized loss with reg > 0, and every gradient with reg > 0 (the naive loss is
-    # written for the student, so only its gradient has the 0.5)
-    "softmax_half_reg": {"nb1-regularized-example", "nb4-gradient-check",
-        "softmax-naive-edge-hidden", "softmax-naive-grad", "softmax-train",
-        "softmax-vec-edge-hidden",
-        "softmax-vec-float32-hidden", "softmax-vec-grad", "softmax-vec-loss",
-        "softmax-vec-reg-hidden", "softmax-vec-speed-hidden"},
-    # gradient checks with reg > 0, and the known step of softmax-train (reg = 0.1)
-    "softmax_grad_no_reg": {"nb1-regularized-example", "nb4-gradient-check",
-        "softmax-naive-edge-hidden", "softmax-naive-grad", "softmax-train",
-        "softmax-vec-edge-hidden", "softmax-vec-grad", "softmax-vec-reg-hidden",
-        "softmax-vec-speed-hidden"},
-    # gradient checks
-    "softmax_naive_grad_no_minus_one": {"nb1-regularized-example", "nb4-gradient-check",
-        "softmax-naive-edge-hidden", "softmax-naive-grad",
-        "softmax-naive-stable"},
-    # gradient checks; training then goes nowhere
-    "softmax_vec_grad_no_minus_one": {"nb1-regularized-example", "softmax-search",
-        "nb4-gradient-check",
-        "nb4-step-sizes", "softmax-train", "softmax-train-hidden",
-        "softmax-vec-edge-hidden", "softmax-vec-grad", "softmax-vec-reg-hidden",
-        "softmax-vec-speed-hidden", "softmax-vec-stable"},
-    # a correct class far below another: -log(0)
-    "softmax_log_of_probability": {"nb4-step-sizes", "softmax-vec-float32-hidden",
-        "softmax-vec-stable"},
-    # a grid whose best pair on the training split is not the best on validation
-    "search_picks_on_training": {"svm-search"},
-    # predictions, and every accuracy after training
-    "predict_argmin": {"nb4-step-sizes", "softmax-search", "svm-search", "softmax-train",
-        "softmax-train-hidden", "svm-predict",
-        "svm-train", "svm-train-hidden"},
-    # predictions, and every accuracy after training
-    "predict_wrong_axis": {"nb4-step-sizes", "softmax-search", "svm-search", "softmax-train",
-        "softmax-train-hidden",
-        "svm-predict", "svm-train", "svm-train-hidden"},
-    # labels sorted by class, small batches (notebooks 2, 3: hidden)
-    "minibatch_first_rows": {"nb4-minibatch-sampling", "softmax-train-hidden", "svm-train-hidden"},
-    # training learns nothing
-    "minibatch_labels_mismatched": {"nb4-minibatch-sampling", "softmax-search", "svm-search",
-        "nb4-step-sizes", "softmax-train",
-        "softmax-train-hidden", "svm-train", "svm-train-hidden"},
-    # only the inputs-unchanged line: it trains well
-    "minibatch_shuffles_in_place": {"softmax-train", "svm-train"},
-    # the loss grows
-    "update_wrong_sign": {"nb4-step-sizes", "softmax-search", "svm-search", "softmax-train",
-        "softmax-train-hidden", "svm-train",
-        "svm-train-hidden"},
-}
 
 REFERENCE, INDEPENDENT = "reference", "independent"
 COMBINED = "all_checks.ipynb"
@@ -395,18 +309,16 @@ def _outcome(outcomes, variant):
 
 @pytest.mark.parametrize("variant", list(MISTAKES))
 def test_mistake_is_caught_by_the_expected_checks(variant, outcomes):
-    """A wrong implementation fails exactly the checks CAUGHT_BY lists for it."""
+    """A wrong implementation fails exactly the checks its catalogue entry lists."""
     outcome = _outcome(outcomes, variant)
     assert not outcome["setup_failed"], (
         f"{variant}: the set-up cell failed in {sorted(outcome['setup_failed'])}; a mistake "
         f"in a student file must fail checks, not the imports\n{outcome['log']}")
     assert outcome["failed"], f"no check catches the mistake {variant!r}: {MISTAKES[variant].description}"
-    assert variant in CAUGHT_BY, (
-        f"add {variant!r} to CAUGHT_BY in tests/test_notebooks.py; it fails: "
-        f"{sorted(outcome['failed'])}")
-    assert outcome["failed"] == CAUGHT_BY[variant], (
-        f"{variant}: failing checks changed.\n  now:      {sorted(outcome['failed'])}\n"
-        f"  expected: {sorted(CAUGHT_BY[variant])}")
+    assert outcome["failed"] == MISTAKES[variant].checks, (
+        f"{variant}: failing checks changed (its checks= in instructor/mistakes.py).\n"
+        f"  now:      {sorted(outcome['failed'])}\n"
+        f"  expected: {sorted(MISTAKES[variant].checks)}")
 
 
 def test_no_typical_mistake_is_caught_by_hidden_checks_alone():
@@ -417,17 +329,15 @@ def test_no_typical_mistake_is_caught_by_hidden_checks_alone():
     solutions, the reference and the independent one, pass every check.)
     """
     hidden = hidden_check_ids()
-    silent = {name: sorted(caught) for name, caught in CAUGHT_BY.items() if caught <= hidden}
+    silent = {name: sorted(m.checks) for name, m in MISTAKES.items() if m.checks <= hidden}
     assert not silent, f"caught only by hidden checks: {silent}"
 
 
-def test_caught_by_table_is_current():
-    """Every mistake has a row, every row names a mistake and existing check ids."""
-    assert set(CAUGHT_BY) == set(MISTAKES)
+def test_every_mistake_names_existing_checks():
     known = all_check_ids()
-    for name, ids in CAUGHT_BY.items():
-        assert ids, f"{name}: no check catches it"
-        assert ids <= known, f"{name}: unknown check ids {sorted(ids - known)}"
+    for name, mistake in MISTAKES.items():
+        assert mistake.checks, f"{name}: no check catches it"
+        assert mistake.checks <= known, f"{name}: unknown check ids {sorted(mistake.checks - known)}"
 
 
 # ---------------------------------------------------------------------------

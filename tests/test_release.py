@@ -305,10 +305,11 @@ def test_stubs_of_the_real_student_files_compile_and_name_their_functions():
         source = (REPO / name).read_text(encoding="utf-8")
         stubbed = rel.stub_source(source, name)
         compile(stubbed, name, "exec")
-        messages = re.findall(r"(?:raise NotImplementedError|dW = Unfinished)"
-                              r"\('Implement this part of (\S+) in (\S+?) \("
+        messages = re.findall(r"(?:raise NotImplementedError\(|dW = Unfinished\((?:\n +)?)"
+                              r"'Implement this part of (\S+) in (\S+?) \("
                               r"(?:TODO \d+ of \d+ in this function; )?"
-                              r"asked for in \d_\w+\.ipynb, section \d+\)'\)\n", stubbed)
+                              r"asked for in \d_\w+\.ipynb, section \d+\)'"
+                              r"(?:\)|,\n +previous=dW\))\n", stubbed)
         assert len(messages) == len(find_regions(source, name))
         assert all(file == name for _, file in messages)
 

@@ -10,7 +10,8 @@ Trusted (instructor code only), in the grader's process:
 - :mod:`.workspace`: a fresh folder per submission, and the trusted kernel's configuration.
 - :mod:`.harness`: run pytest + nbval on the check notebooks; kill what is left.
 - :mod:`.results`: checks, status, ``result.json``, the text of ``gradebook.csv``.
-- :mod:`.feedback`, :mod:`.hints`: ``feedback.md`` for the student, written answers.
+- :mod:`.feedback`, :mod:`.hints`, :mod:`.evidence_run`: ``feedback.md`` for the student, the
+  mistakes the evidence shows (measured by :mod:`.kernel.evidence`), written answers.
 
 In the harness and its kernels (trusted): :mod:`.nbval_plugin` (copied into the
 workspace, with ``instructor/output_diff.py``, which the student kit's self-check

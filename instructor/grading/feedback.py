@@ -1,6 +1,7 @@
 """``feedback.md`` for the student: score, every check with its reason, the
-output differences, hints for common mistakes, and the written answers found in
-their notebooks (gathered for manual grading; the notebooks are never run)."""
+output differences, the typical mistakes that the evidence shows (``hints.py``),
+and the written answers found in their notebooks (gathered for manual grading;
+the notebooks are never run)."""
 
 import json
 import re
@@ -11,43 +12,6 @@ from .results import cap, hidden_reason
 FEEDBACK_CAP = 200_000
 ANSWER_MARK = "**Your answer:**"
 ANSWER_CAP = 4000
-
-# (pattern on a failing check's id, hint). Keep them about the concept, never
-# the answer. The ids are the notebooks' stable check ids.
-HINTS = [
-    (r"lecture-example|worked|example", "Recompute the lecture's worked example by hand: for the SVM, "
-     "sum max(0, s_j - s_yi + 1) over j != y_i only; for the softmax, use the natural log."),
-    (r"svm", "SVM: margin delta = 1, the sum runs over the classes j != y_i, the data loss is the "
-     "MEAN over the N examples, and the loss adds reg * sum(W**2) (gradient + 2 * reg * W)."),
-    (r"softmax", "Softmax: shift each row's scores by its max before exp (numerical stability), use "
-     "np.log (natural log), average over N, and remember the -1 at the correct class in the gradient."),
-    (r"reg", "Regularization: this kit's loss adds reg * sum(W**2), so the gradient adds 2 * reg * W "
-     "(not the 0.5 * reg convention)."),
-    (r"stab|overflow|large|extreme", "Large scores overflow np.exp: subtract each row's maximum score "
-     "first; it does not change the probabilities."),
-    (r"grad", "Compare your analytic gradient with a numerical one (grad_check_sparse) on a tiny "
-     "problem, with and without regularization, to find which term is off."),
-    (r"vector|naive|agree|match", "Your naive and vectorized versions must give the same loss and "
-     "gradient: check them against each other on small random data."),
-    (r"predict", "predict returns, for each row of X, the index of the LARGEST score (argmax over "
-     "the classes, axis=1), as integers."),
-    (r"train|minibatch|batch|sgd|step|update|learning", "train: sample a minibatch of rows and THEIR "
-     "labels together (same indices), do not modify X or y, and step against the gradient "
-     "(W -= learning_rate * dW)."),
-    (r"input|inplace|in-place|mutat|modif", "Do not modify the inputs in place (W, X, y): work on copies "
-     "or new arrays."),
-]
-
-
-def hints_for(failed_ids):
-    """The hints that apply to the failed checks, each once, in table order."""
-    hints = []
-    for pattern, hint in HINTS:
-        if any(re.search(pattern, check_id, re.IGNORECASE) for check_id in failed_ids) \
-                and hint not in hints:
-            hints.append(hint)
-    return hints
-
 
 def written_answers(notebooks, pristine=None, answer_chars=4000, total_chars=200_000):
     """{notebook name: [answer text, ...]} from the student's notebooks (bytes), never run.
@@ -169,19 +133,13 @@ def render(record, answers):
             if check.get("diff") and not check["passed"] and not check["hidden"]:
                 lines += ["", *fenced(cap(check["diff"], 3000), "  "), ""]
         lines.append("")
-    failed = [c["id"] for c in checks if not c["passed"]]
     not_implemented = [c["id"] for c in checks if c["reason"].startswith("not implemented")]
     hints = []
     if not_implemented:
         hints.append("Some checks hit a stub that still raises NotImplementedError: fill in the "
                      "functions they name (see the reasons above).")
-    exact, possible = mistake_hints(failed) if failed and not not_implemented else ([], [])
-    hints += [f"Your failed checks are exactly those of a common mistake: {hint}" for hint in exact]
-    if not exact:
-        hints += [f"Among your failed checks are those of a common mistake: {hint}"
-                  for hint in possible]
-    if not exact:
-        hints += hints_for([c for c in failed if c not in not_implemented])
+    # A cause is named only when the facts measured on your code show it (hints.py).
+    hints += mistake_hints(record.get("evidence") or {})
     if hints and record["status"] in ("ok", "timeout", "memory", "crashed"):
         lines += ["## Hints", "", *[f"- {hint}" for hint in hints], ""]
     if record.get("missing_files"):
