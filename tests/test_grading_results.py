@@ -70,6 +70,11 @@ def test_a_file_that_does_not_import_is_the_status_and_says_where(tmp_path):
     assert status == "does-not-import"
     assert notes == [f"assignment/calc.py could not be imported: {error}. Every check that "
                      f"uses it failed; fix this first."]
+    missing = "ModuleNotFoundError: No module named 'scipy' (assignment/calc.py, line 3)"
+    notes = results.evaluate(bundle, items, nonce=NONCE,
+                             import_failures={"assignment/calc.py": missing})[2]
+    assert notes[0].endswith("fix this first. The files you fill in may import only numpy and "
+                             "the standard library: the grader installs nothing else.")
     assert results.evaluate(bundle, items, nonce=NONCE)[0] == "ok"       # the same, all imported
     grader_failed = _items(("add-small", "failed", {"kernel_end": "signal SIGKILL"}), finish=1)
     assert results.evaluate(bundle, grader_failed, nonce=NONCE,
@@ -192,3 +197,9 @@ def test_a_check_that_wrote_to_stderr_shows_it_when_public_and_nothing_when_hidd
     assert "wrong output (a hidden check: its expected output is not shown)" in hidden
     # Only the harness's record says the cell wrote to stderr, not its text.
     assert "stderr" not in results.item_failure(dict(item, stderr=False), NONCE)[2]
+
+
+def test_the_grader_and_the_self_check_allow_the_same_imports():
+    from pathlib import Path
+    path = Path(results.__file__).resolve().parents[1] / "student_kit" / "conftest.py"
+    assert f'ALLOWED_IMPORTS = "{results.ALLOWED_IMPORTS}"' in path.read_text(encoding="utf-8")

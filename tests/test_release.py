@@ -427,6 +427,10 @@ def test_selfcheck_fails_on_stubs_and_passes_with_the_reference(fake_release, tm
            "1_demo.ipynb, section 2)" in summary
     assert "0 of 3 public checks passed (0 of 4 points)." in summary
     assert "double_hidden" not in stubs.stdout
+    # pytest's own count calls the set-up cells what they are, not passed checks.
+    counts = stubs.stdout.strip().splitlines()[-1]
+    assert re.search(r"\b3 failed, \d+ set-up cells run\b", counts) and "passed" not in counts, \
+        counts
 
     # A half-done file: one check passes, and the summary says which.
     text = (kit / "assignment/mod.py").read_text()

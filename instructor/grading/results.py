@@ -30,6 +30,8 @@ from pathlib import Path
 from ..atomic import replace_dir
 
 GRADEBOOK = "gradebook.csv"
+# What a student file may import (the student kit's self-check says the same).
+ALLOWED_IMPORTS = "numpy and the standard library"
 REASON_CAP = 300
 DIFF_CAP = 6000
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -264,7 +266,10 @@ def evaluate(bundle, items, timed_out=False, harness_returncode=0, nonce="", imp
         status = "does-not-import"
         for path, error in sorted(import_failures.items()):
             notes.append(f"{path} could not be imported: {cap(error, REASON_CAP)}. Every check "
-                         f"that uses it failed; fix this first.")
+                         f"that uses it failed; fix this first."
+                         + (f" The files you fill in may import only {ALLOWED_IMPORTS}: the "
+                            f"grader installs nothing else." if error.startswith(
+                                ("ModuleNotFoundError", "ImportError")) else ""))
     elif timed_out or "timeout" in kinds:
         status = "timeout"
         notes.append("The whole submission ran out of time." if timed_out

@@ -134,6 +134,14 @@ class _SelfCheck:
             else:
                 self.cells[item.nodeid] = {"id": None, "points": 0, "notebook": notebook}
 
+    def pytest_report_teststatus(self, report, config):
+        # A notebook's set-up cell is no check: pytest's count at the end says
+        # "set-up cells" for them, beside the checks' "passed" and "failed".
+        check = self.cells.get(report.nodeid)
+        if check is not None and check["id"] is None and report.when == "call" and report.passed:
+            return "set-up cells run", ".", "SET-UP"
+        return None
+
     def pytest_runtest_logreport(self, report):
         if report.nodeid not in self.cells:
             return
