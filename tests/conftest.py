@@ -16,6 +16,14 @@ if str(KIT_ROOT) not in sys.path:
 import pytest  # noqa: E402
 
 
+def pytest_collection_modifyitems(config, items):
+    """The notebooks' own cells (nbval's items) are slow tests too: ``pytest -m "not slow"``
+    is the quick loop. (Test modules mark their slow tests where they are.)"""
+    for item in items:
+        if pathlib.Path(str(item.fspath)).suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def real_release(tmp_path_factory):
     """This source released once per session (OUT: its student/ and autograder/).

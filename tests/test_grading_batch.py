@@ -40,7 +40,8 @@ SYNTAX_ERROR = fx.REFERENCE.replace("    return a + b", "    return (a + b))")
 IMPORT_ERROR = fx.REFERENCE.replace("from .helpers import twice",
                                     "from .helpers import twice\nimport no_such_module_here")
 
-pytestmark = pytest.mark.skipif(not MACHINE["linux"], reason="the grader runs on Linux")
+pytestmark = [pytest.mark.skipif(not MACHINE["linux"], reason="the grader runs on Linux"),
+              pytest.mark.slow]
 
 
 def grade(*args, check=True, env=None, timeout=900):

@@ -27,6 +27,7 @@ import grading_fixtures as fx
 from instructor import notebooks as nbs
 from instructor.grading import limits, sandbox
 from instructor.grading.bundle import load_bundle
+from instructor.grading.kernel.link import TRUNCATED
 from instructor.grading.submission import Submission
 from instructor.grading.workspace import KERNEL_NAME, build_workspace
 from student_mistakes import MISTAKES
@@ -34,9 +35,13 @@ from test_notebooks import COMBINED, FRESH_WARNINGS, INDEPENDENT, REFERENCE, bui
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = [REFERENCE, INDEPENDENT, *sorted(MISTAKES)]
+# The speed checks draw their data afresh on every run (instructor/grading/speed.py): what a
+# student's print shows there differs from run to run, through stand-ins or not.
+SPEED = {"svm-vec-speed-hidden", "softmax-vec-speed-hidden"}
 MACHINE = fx.machine()
 
-pytestmark = pytest.mark.skipif(not MACHINE["linux"], reason="the grader runs on Linux")
+pytestmark = [pytest.mark.skipif(not MACHINE["linux"], reason="the grader runs on Linux"),
+              pytest.mark.slow]
 
 
 def run_both(variant, bundle, scratch, uid):
@@ -106,7 +111,16 @@ def test_every_check_prints_the_same_through_the_stand_ins(runs, variant):
             assert other["error"] is None, where   # the set-up cells run only trusted code
             continue
         checks += 1
-        assert other["stdout"] == one["stdout"], where
+        if one["check"] in SPEED:
+            assert other["stdout"].splitlines()[-1:] == one["stdout"].splitlines()[-1:], where
+        elif TRUNCATED in other["stdout"]:
+            # What the student's code printed beyond the grader's cap is cut, with a mark;
+            # everything before the cut, and what the check printed after it, is the same.
+            head, tail = other["stdout"].split(TRUNCATED, 1)
+            assert len(one["stdout"]) > len(other["stdout"]) - len(TRUNCATED), where
+            assert one["stdout"].startswith(head) and one["stdout"].endswith(tail), where
+        else:
+            assert other["stdout"] == one["stdout"], where
         assert other["error"] == one["error"], where
         assert bool(other["stderr"]) == bool(one["stderr"]), (where, one["stderr"], other["stderr"])
         assert other.get("other") == one.get("other"), where

@@ -34,7 +34,8 @@ MISTAKE_SELECTION = os.environ.get("GRADER_TEST_MISTAKES", "some")
 SOME_MISTAKES = ["svm_half_reg", "softmax_log10", "minibatch_labels_mismatched",
                  "predict_no_return", "svm_vec_grad_divided_twice", "svm_vec_leftover_print"]
 
-pytestmark = pytest.mark.skipif(not MACHINE["linux"], reason="the grader runs on Linux")
+pytestmark = [pytest.mark.skipif(not MACHINE["linux"], reason="the grader runs on Linux"),
+              pytest.mark.slow]
 
 FORGE = '''
 # --- attack: on the stubs, make every check print what it should -----------

@@ -25,6 +25,7 @@ from instructor.grading import speed
 
 ROOT = Path(__file__).resolve().parents[1]
 SVM, SOFTMAX = sm.SVM, sm.SOFTMAX
+pytestmark = pytest.mark.slow      # each times losses at N = 500, D = 3073 for seconds
 
 
 def _plain_svm(W, X, y, reg):

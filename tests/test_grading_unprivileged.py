@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOBODY = 65534
 MACHINE = fx.machine()
 
-pytestmark = pytest.mark.skipif(not MACHINE["linux"], reason="the grader runs on Linux")
+pytestmark = [pytest.mark.skipif(not MACHINE["linux"], reason="the grader runs on Linux"),
+              pytest.mark.slow]
 
 
 def _blocking_folder(path):

@@ -272,6 +272,7 @@ def hidden_check_ids():
 # The checks against the variants
 # ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", [REFERENCE])
 def test_checks_only_notebooks_reproduce_the_stored_outputs(variant, outcomes):
     """With the reference, each checks-only notebook passes every check.
@@ -283,6 +284,7 @@ def test_checks_only_notebooks_reproduce_the_stored_outputs(variant, outcomes):
     _assert_passes_everything(variant, outcomes)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", [INDEPENDENT])
 def test_independent_solution_passes_every_check(variant, outcomes):
     """Another correct solution (other loop orders, vectorization and minibatch
@@ -307,6 +309,7 @@ def _outcome(outcomes, variant):
     return outcome
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", list(MISTAKES))
 def test_mistake_is_caught_by_the_expected_checks(variant, outcomes):
     """A wrong implementation fails exactly the checks its catalogue entry lists."""

@@ -413,6 +413,7 @@ def test_autograder_bundle(fake_release):
     assert manifest["versions"]["python"] and manifest["versions"]["nbval"]
 
 
+@pytest.mark.slow
 def test_selfcheck_fails_on_stubs_and_passes_with_the_reference(fake_release, tmp_path):
     src, out, _ = fake_release
     kit = tmp_path / "kit"
@@ -455,6 +456,7 @@ def test_selfcheck_fails_on_stubs_and_passes_with_the_reference(fake_release, tm
     assert "3 of 3 public checks passed (4 of 4 points)." in good.stdout
 
 
+@pytest.mark.slow
 def test_selfcheck_refuses_a_student_file_that_imports_beyond_numpy_and_the_standard_library(
         fake_release, tmp_path):
     src, out, _ = fake_release
@@ -495,6 +497,7 @@ def _marked(report):
             if line.strip().startswith(("expected > ", "yours    > "))]
 
 
+@pytest.mark.slow
 def test_selfcheck_shows_expected_and_yours_line_by_line_and_what_went_to_stderr(
         fake_release, tmp_path):
     src, out, _ = fake_release
@@ -544,6 +547,7 @@ def test_selfcheck_shows_expected_and_yours_line_by_line_and_what_went_to_stderr
     assert ".checks/output_diff.py was removed" in removed.stdout + removed.stderr
 
 
+@pytest.mark.slow
 def test_selfcheck_refuses_edited_pristine_checks(fake_release, tmp_path):
     _, out, _ = fake_release
     kit = tmp_path / "kit"
@@ -797,6 +801,7 @@ def real_release(tmp_path_factory):
 
 
 @needs_notebooks
+@pytest.mark.slow
 def test_each_public_check_is_followed_by_its_expected_output_which_running_cannot_erase(
         fake_release, tmp_path):
     src, out, _ = fake_release
@@ -820,6 +825,7 @@ def test_each_public_check_is_followed_by_its_expected_output_which_running_cann
         shown.source for _, shown in pairs]
 
 
+@pytest.mark.slow
 def test_real_release_ships_no_solution_and_no_hidden_cell(real_release):
     out, manifest = real_release
     kit = out / "student"
@@ -844,6 +850,7 @@ def test_real_release_ships_no_solution_and_no_hidden_cell(real_release):
 
 
 @needs_notebooks
+@pytest.mark.slow
 def test_real_selfcheck_fails_on_stubs_and_passes_with_the_reference(real_release, tmp_path):
     out, manifest = real_release
     kit = tmp_path / "kit"
@@ -878,6 +885,7 @@ def readme_commands(readme):
 # Slow (a real pip install, about a minute with a warm cache): deselect with
 # `-k "not fresh_venv"` while iterating; CI runs it.
 @needs_notebooks
+@pytest.mark.slow
 def test_student_kit_installs_and_runs_from_its_readme_in_a_fresh_venv(real_release, tmp_path):
     """The README's own commands: set up and self-check (fresh venv, pip install), pack."""
     out, manifest = real_release

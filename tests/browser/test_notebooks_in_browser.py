@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 KIT_ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow      # a JupyterLab server and a browser, tens of seconds a notebook
 NOTEBOOKS = sorted((KIT_ROOT / "notebooks").glob("*.ipynb"))
 DEMO = "5_interactive_demo.ipynb"
 VIEWPORT = {"width": 1400, "height": 1000}
