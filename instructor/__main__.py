@@ -2,13 +2,17 @@
 
     python -m instructor release OUT [--source DIR] [--execute full|checks]
     python -m instructor grade SUBMISSION... --autograder OUT/autograder --out RESULTS [--jobs N]
+        [--shard K/N]
+    python -m instructor gradebook RESULTS [--autograder OUT/autograder]
+    python -m instructor slurm SUBMISSION... --autograder OUT/autograder --out RESULTS --shards N
+        [--max-running M] [-- extra sbatch options]
     python -m instructor notebooks NOTEBOOK...   (store fresh reference check outputs)
 """
 
 import sys
 
 USAGE = __doc__.strip()
-COMMANDS = ("release", "grade", "notebooks")
+COMMANDS = ("release", "grade", "gradebook", "slurm", "notebooks")
 
 
 def main(argv=None):
@@ -21,13 +25,18 @@ def main(argv=None):
     # broken never stops the others.
     if command == "release":
         from .release import main as run
-    elif command == "grade":
+    elif command in ("grade", "slurm"):
         if not sys.platform.startswith("linux"):
-            print("python -m instructor grade runs on Linux (it isolates the student's code with "
-                  "Linux namespaces and bubblewrap); grade on a Linux machine, a Linux virtual "
-                  "machine or a container.", file=sys.stderr)
+            print(f"python -m instructor {command} runs on Linux (it isolates the student's "
+                  "code with Linux namespaces and bubblewrap); grade on a Linux machine, a Linux "
+                  "virtual machine or a container.", file=sys.stderr)
             return 2
-        from .grade import main as run
+        if command == "grade":
+            from .grade import main as run
+        else:
+            from .slurm import main as run
+    elif command == "gradebook":
+        from .grading.gradebook import main as run
     elif command == "notebooks":
         from .notebooks import main as run
     else:

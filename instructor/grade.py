@@ -1,18 +1,22 @@
 """``python -m instructor grade``: batch grading of untrusted submissions with nbval.
 
     python -m instructor grade SUBMISSION... --autograder OUT/autograder --out RESULTS
-        [--jobs N] [--force] [--insecure-no-sandbox] [limits: see --help]
+        [--jobs N] [--shard K/N] [--force] [--insecure-no-sandbox] [limits: see --help]
 
 Each submission (a folder or a ``.zip``) is read safely and only its student
 files are kept. The check notebooks run under nbval in a *trusted* kernel
 that imports only instructor code and the bundle's provided files; the
 student's files are imported only in a sandboxed worker, which the kernel
 reaches through stand-ins, and only plain values cross between them
-(:mod:`instructor.grading.kernel`). Results: ``RESULTS/gradebook.csv`` (every
-submission graded into RESULTS with this bundle) and
-``RESULTS/<name>/{result.json,feedback.md}``, each written atomically; a
-submission whose content was already graded with the same bundle is skipped
-unless ``--force``. The parts live in :mod:`instructor.grading`.
+(:mod:`instructor.grading.kernel`). Results:
+``RESULTS/<name>/{result.json,feedback.md}``, each written atomically, and
+``RESULTS/gradebook.csv`` (every submission graded into RESULTS with this
+bundle); a submission whose content was already graded with the same bundle
+is skipped unless ``--force``. ``--shard K/N`` grades only the K-th of N
+disjoint parts of the submissions (:mod:`instructor.grading.shards`), into a
+RESULTS folder the other parts share; it leaves the gradebook to
+``python -m instructor gradebook RESULTS``. A file of paths, one a line, is
+given as ``@FILE``. The parts live in :mod:`instructor.grading`.
 """
 
 import argparse
@@ -21,6 +25,7 @@ import datetime as _dt
 import json
 import os
 import queue
+import re
 import resource
 import shutil
 import signal
@@ -39,7 +44,7 @@ if "nbformat" not in sys.modules:
 
 from .atomic import write_atomic  # noqa: E402
 from .grading import cgroup, feedback, harness, limits as limits_module, results  # noqa: E402
-from .grading import evidence_run, sandbox  # noqa: E402
+from .grading import evidence_run, gradebook, sandbox, shards  # noqa: E402
 from .grading.bundle import BundleError, load_bundle  # noqa: E402
 from .grading.results import CheckResult  # noqa: E402
 from .grading.submission import (InvalidSubmission, content_digest, read_submission,  # noqa: E402
@@ -240,16 +245,41 @@ def name_clashes(paths):
     return {name: found for name, found in by_name.items() if len(found) > 1}
 
 
+def stale_files(results_dir, names):
+    """The staging and set-aside folders an interrupted run left for these submissions.
+
+    Only those of the given names: the other shards of a batch may be writing
+    theirs in the same RESULTS folder right now.
+    """
+    wanted = {name.lower() for name in names}
+    found = []
+    for path in Path(results_dir).iterdir():
+        match = STALE.match(path.name)
+        if match and match.group(1).lower() in wanted:
+            found.append(path)
+    return found
+
+
+# .tmp-<name>-XXXXXXXX and .old-<name>-XXXXXXXX: tempfile.mkdtemp's 8 random characters.
+STALE = re.compile(r"\.(?:tmp|old)-(.+)-[a-z0-9_]{8}")
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog="python -m instructor grade",
+        prog="python -m instructor grade", fromfile_prefix_chars="@",
         description="Grade submissions (folders or .zip files) in a trusted kernel, with each "
                     "student's code in a sandboxed worker.")
-    parser.add_argument("submissions", nargs="+", metavar="SUBMISSION")
+    parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                        help="folders or .zip files; @FILE reads one path a line from FILE")
     parser.add_argument("--autograder", required=True, help="OUT/autograder of a release")
     parser.add_argument("--out", required=True, help="RESULTS folder")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="submissions graded at once (default: the number of cores)")
+    parser.add_argument("--shard", metavar="K/N",
+                        help="grade only the K-th (0 to N-1) of N disjoint parts of the "
+                             "submissions; N alone takes K from SLURM_ARRAY_TASK_ID or "
+                             "JOB_COMPLETION_INDEX. The gradebook is then left to "
+                             "python -m instructor gradebook RESULTS")
     parser.add_argument("--force", action="store_true", help="grade again what is already graded")
     parser.add_argument("--insecure-no-sandbox", action="store_true",
                         help="run the student's code without bubblewrap, as the grader's user, "
@@ -261,6 +291,13 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     limits = limits_module.from_options(args)
+    shard = None
+    if args.shard is not None:
+        try:
+            shard = shards.parse_shard(args.shard)
+        except shards.ShardError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     try:
         bundle = load_bundle(args.autograder)
     except BundleError as error:
@@ -290,18 +327,25 @@ def main(argv=None):
         return 2
     if isolation.warning:
         print(f"WARNING: {isolation.warning}", file=sys.stderr)
+    paths = args.submissions
+    if shard is not None:
+        index, count = shard
+        paths = [path for path in paths if shards.shard_of(submission_name(path), count) == index]
+        print(f"shard {index}/{count}: {len(paths)} of {len(args.submissions)} submission(s)",
+              flush=True)
     out.mkdir(parents=True, exist_ok=True)
-    for stale in list(out.glob(".tmp-*")) + list(out.glob(".old-*")):
-        shutil.rmtree(stale, ignore_errors=True)   # left by an interrupted run
+    for stale in stale_files(out, [submission_name(path) for path in paths]):
+        shutil.rmtree(stale, ignore_errors=True)
 
-    todo, records = [], {}
+    todo = []
     # The gradebook covers every submission graded into RESULTS, by this run
-    # or an earlier one (a batch graded in parts, or resumed).
-    for folder in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        previous = results.load_result(out, folder.name)
-        if previous is not None and previous.get("bundle") == bundle.fingerprint:
-            records[folder.name] = previous
-    for path in args.submissions:
+    # or an earlier one (a batch graded in parts, or resumed); a shard's summary
+    # covers its own part.
+    records = gradebook.graded(out, bundle.fingerprint)
+    if shard is not None:
+        mine = {submission_name(path) for path in paths}
+        records = {name: record for name, record in records.items() if name in mine}
+    for path in paths:
         name = submission_name(path)
         try:
             submission = read_submission(path, bundle.student_files, bundle.provided_files())
@@ -360,8 +404,9 @@ def main(argv=None):
                     "feedback.md": text,
                     "result.json": json.dumps(record, indent=2) + "\n"})
                 records[name] = record
-                write_atomic(out / results.GRADEBOOK,
-                             results.gradebook_text(records.values(), check_ids))
+                if shard is None:
+                    write_atomic(out / gradebook.GRADEBOOK,
+                                 gradebook.gradebook_text(records.values(), check_ids))
                 done += 1
                 print(f"[{done}/{len(todo)}] {name}: {record['status']} "
                       f"{record['score']}/{record['max_score']} in {record['seconds']:.1f}s",
@@ -378,7 +423,8 @@ def main(argv=None):
         return 130
     pool.shutdown(wait=True)
     shutil.rmtree(code, ignore_errors=True)
-    write_atomic(out / results.GRADEBOOK, results.gradebook_text(records.values(), check_ids))
+    if shard is None:
+        gradebook.write_gradebook(out, bundle.fingerprint, check_ids)
     _summary(records, [job[1] for job in todo])
     return 1 if any(records[job[1]]["status"] == "grader-error" for job in todo) else 0
 

@@ -4,7 +4,7 @@ import pytest
 
 import grading_fixtures as fx
 from instructor import output_diff
-from instructor.grading import feedback, results
+from instructor.grading import feedback, gradebook, results
 from instructor.grading.bundle import load_bundle
 from instructor.grading.kernel.link import marker
 
@@ -112,7 +112,7 @@ def test_gradebook_columns_and_order():
     rows = [results.result_record("zed", "ok", [check, other], 3, isolation=secure),
             results.result_record("amy", "timeout", [other, check], 3,
                                   isolation={"name": "none", "secure": False})]
-    text = results.gradebook_text(rows, ["b", "a"])
+    text = gradebook.gradebook_text(rows, ["b", "a"])
     assert text.splitlines() == ["submission,score,max_score,status,sandbox,b,a",
                                  "amy,2,3,timeout,none (INSECURE),2,0",
                                  "zed,2,3,ok,bubblewrap,2,0"]

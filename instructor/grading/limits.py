@@ -77,3 +77,13 @@ def markdown_table():
         rows.append(f"| `--{limit.name.replace('_', '-')}` | {limit.default:g} {limit.unit} "
                     f"| {limit.what} |")
     return "\n".join(rows)
+
+
+def to_options(limits):
+    """The command-line options that give ``limits`` to another grader (defaults left out)."""
+    options = []
+    for limit in LIMITS:
+        value = getattr(limits, limit.name)
+        if value != limit.kind(limit.default):
+            options += ["--" + limit.name.replace("_", "-"), str(value)]
+    return options

@@ -1,4 +1,4 @@
-"""From the harness's item records to checks, a status, result.json and the gradebook.
+"""From the harness's item records to checks, a status and result.json.
 
 Statuses, most telling first (a submission gets the first that applies):
 
@@ -17,8 +17,6 @@ nonce (:func:`.kernel.link.marker`), which the student's code never sees.
 """
 
 import builtins
-import csv
-import io
 import json
 import os
 import re
@@ -29,7 +27,6 @@ from pathlib import Path
 
 from ..atomic import replace_dir
 
-GRADEBOOK = "gradebook.csv"
 # What a student file may import (the student kit's self-check says the same).
 ALLOWED_IMPORTS = "numpy and the standard library"
 REASON_CAP = 300
@@ -325,22 +322,3 @@ def load_result(results_dir, name):
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-
-
-def gradebook_text(records, check_ids):
-    """CSV text: submission, score, max_score, status, sandbox, then a column per check.
-
-    ``sandbox`` is the worker's isolation; a submission graded without one
-    says ``none (INSECURE)``.
-    """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["submission", "score", "max_score", "status", "sandbox", *check_ids])
-    for record in sorted(records, key=lambda r: r["submission"]):
-        earned = {c["id"]: (c["points"] if c["passed"] else 0) for c in record.get("checks", [])}
-        isolation = record.get("isolation") or {}
-        sandbox = isolation.get("name", "?") + ("" if isolation.get("secure", False)
-                                                else " (INSECURE)")
-        writer.writerow([record["submission"], record["score"], record["max_score"],
-                         record["status"], sandbox, *[earned.get(i, "") for i in check_ids]])
-    return out.getvalue()

@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .results import GRADEBOOK
+from .gradebook import GRADEBOOK
 
 MAX_FILES = 2000
 MAX_TOTAL_BYTES = 100 * 2**20     # uncompressed, all entries of a zip
