@@ -339,6 +339,24 @@ NOISY = fx.REFERENCE.replace(
                                     "    return twice(x) if k == 2")
 
 
+PRINTS_THEN_RAISES = fx.REFERENCE.replace(
+    "    return twice(x) if k == 2", "    print(f'about to scale {x} by {k}')\n"
+                                    "    raise ValueError('gave up')\n"
+                                    "    return twice(x) if k == 2")
+
+
+def test_feedback_shows_what_a_public_check_printed_before_its_error_and_no_hidden_one(tmp_path):
+    bundle = fx.make_bundle(tmp_path / "autograder")
+    grade(fx.make_submission(tmp_path / "raiser", calc=PRINTS_THEN_RAISES), "--autograder",
+          bundle, "--out", tmp_path / "r", *FLAGS, *secure_flags())
+    text = (tmp_path / "r" / "raiser" / "feedback.md").read_text()
+    from instructor.grading.results import PRINTED_BEFORE
+    public = text.index(PRINTED_BEFORE)
+    assert text.index("about to scale 21 by 2", public) < text.index("ValueError", public)
+    assert "about to scale 5 by 3" not in text               # scale-three is hidden
+    assert "raised ValueError in your code" in text
+
+
 def test_feedback_shows_a_public_check_s_output_line_by_line_stderr_too_and_no_hidden_one(
         tmp_path):
     bundle = fx.make_bundle(tmp_path / "autograder")

@@ -137,6 +137,12 @@ def _error_output(item):
     return None
 
 
+def _printed(outputs):
+    """The text a cell's run printed (stdout, then stderr after its label), capped."""
+    streams = [output for output in outputs or [] if output.get("output_type") == "stream"]
+    return _cap(output_diff.outputs_text(streams), TEXT_CAP) if streams else ""
+
+
 def _write(record):
     with open(ITEMS, "a", encoding="utf-8") as f:
         f.write(json.dumps(record) + "\n")
@@ -190,6 +196,8 @@ def pytest_runtest_makereport(item, call):
         "duration": round(call.duration, 3),
         "timed_out": bool(getattr(parent, "timed_out", False)),
         "error": _error_output(item),
+        # What the cell printed before an error: the traceback alone does not show it.
+        "printed": _printed(outputs) if report.failed else "",
         "stderr": output_diff.wrote_stderr(outputs),
         "kernel_end": _kernel_end(kernel) if kernel is not None else None,
         "flooded": flooded,

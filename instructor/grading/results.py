@@ -31,6 +31,7 @@ from ..atomic import replace_dir
 ALLOWED_IMPORTS = "numpy and the standard library"
 REASON_CAP = 300
 DIFF_CAP = 6000
+PRINTED_BEFORE = "What the cell printed before the error:"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _LOCATION = re.compile(r"^In your code: (?P<where>.+)$", re.MULTILINE)
 # How a failure's kind reads in a hidden check's feedback: nothing the student's
@@ -149,9 +150,11 @@ def item_failure(item, nonce=""):
         locations = _LOCATION.findall(text)
         where = f" (in your code: {locations[-1]})" if locations else ""
         line = f"{name}: {message}" if message else name
+        printed = strip_ansi(item.get("printed") or "").strip("\n")
+        before = f"{PRINTED_BEFORE}\n{printed}\n\n" if printed else ""
         return (False, "memory" if name == "MemoryError" else "exception",
                 "raised " + line.splitlines()[0] + where if line else "raised an exception",
-                cap(_traceback_part(text), DIFF_CAP))
+                cap(before + _traceback_part(text), DIFF_CAP))
     if item.get("outcome") == "failed" and item.get("when") == "call":
         # What the harness saw the cell write, not what its text says: a
         # student's print may read like nbval's words.
