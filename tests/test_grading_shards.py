@@ -193,7 +193,7 @@ def test_the_slurm_command_writes_an_array_of_n_shards_and_a_gradebook_job_after
     assert (run / "submissions.txt").read_text().split() == [str(p) for p in paths[1:]]
     script = (run / "grade.sbatch").read_text()
     assert "#SBATCH --array=0-3%2" in script
-    assert f'"${{SLURM_ARRAY_TASK_ID}}/4"' in script and "--memory-mb 512" in script
+    assert '"${SLURM_ARRAY_TASK_ID}/4"' in script and "--memory-mb 512" in script
     assert f"@{run / 'submissions.txt'}" in script
     assert "gradebook" in (run / "gradebook.sbatch").read_text()
     lines = done.stdout.splitlines()

@@ -193,3 +193,19 @@ def test_no_call_can_be_answered_from_answers_made_in_advance():
     answers.clear()
     right, ratio = speed.measure(svm_loss_vectorized)
     assert right and ratio > speed.FACTOR
+
+
+def test_every_reference_loss_comes_from_one_run_of_its_file(tmp_path, monkeypatch):
+    """The naive and vectorized references of a family share one executed module."""
+    fake = tmp_path / "assignment" / "classifiers"
+    fake.mkdir(parents=True)
+    (fake / "softmax.py").write_text(
+        "RUNS = []\nRUNS.append(1)\n"
+        "def softmax_loss_naive(W, X, y, reg):\n    return len(RUNS)\n"
+        "def softmax_loss_vectorized(W, X, y, reg):\n    return len(RUNS)\n")
+    monkeypatch.setenv(speed.REFERENCE_VARIABLE, str(tmp_path))
+    naive, vectorized = speed.reference("softmax_loss_naive"), speed.reference("softmax_loss_vectorized")
+    assert naive.__globals__ is vectorized.__globals__
+    assert [speed.reference("softmax_loss_naive")(None, None, None, 0) for _ in range(3)] == [1, 1, 1]
+    with pytest.raises(KeyError, match="no reference file holds 'predict'"):
+        speed.reference("predict")

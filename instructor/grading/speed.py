@@ -27,6 +27,7 @@ belongs to.
 """
 
 import contextlib
+import functools
 import importlib.util
 import os
 import secrets
@@ -52,12 +53,26 @@ def reference_root():
 
 
 def reference(name):
-    """The reference implementation of the loss ``name``, from :func:`reference_root`."""
-    path = reference_root() / REFERENCE_FILES[name]
+    """The reference implementation of the loss ``name`` (``svm_loss_naive``, ...).
+
+    From the file of :data:`REFERENCE_FILES` that holds it, under
+    :func:`reference_root`; each file is executed once per process.
+    """
+    family = name.split("_loss_")[0]
+    files = {vectorized.split("_loss_")[0]: file for vectorized, file in REFERENCE_FILES.items()}
+    if family not in files:
+        raise KeyError(f"no reference file holds {name!r}: the references are the losses of "
+                       f"{', '.join(sorted(REFERENCE_FILES.values()))}")
+    return getattr(_reference_module(str(reference_root() / files[family])), name)
+
+
+@functools.lru_cache(maxsize=None)
+def _reference_module(path):
+    path = Path(path)
     spec = importlib.util.spec_from_file_location(f"_reference_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return getattr(module, name)
+    return module
 
 
 def check_data(seed=None):

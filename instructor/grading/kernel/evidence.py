@@ -22,7 +22,6 @@ per group of facts to the kernel's events file.
 """
 
 import contextlib
-import importlib.util
 import io
 import json
 import math
@@ -30,22 +29,12 @@ import os
 
 import numpy as np
 
-from ..speed import REFERENCE_FILES, reference_root
+from ..speed import reference as reference_loss
 
 LOSSES = {"svm_loss_naive": "svm", "svm_loss_vectorized": "svm",
           "softmax_loss_naive": "softmax", "softmax_loss_vectorized": "softmax"}
 REG = 0.3
 LOG10_E = math.log10(math.e)
-
-
-def reference_loss(name):
-    """The reference implementation of the loss ``name`` (naive or vectorized)."""
-    kind = LOSSES[name]
-    path = reference_root() / REFERENCE_FILES[f"{kind}_loss_vectorized"]
-    spec = importlib.util.spec_from_file_location(f"_evidence_reference_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, name)
 
 
 def loss_data():
