@@ -148,7 +148,9 @@ def namespace(expose, writable=()):
             folder = _blocking_folder(path)
             if folder is not None:
                 binds.setdefault(folder, []).append((Path(path).resolve(), read_only))
-    command = ["bwrap", "--dev-bind", "/", "/"]
+    # --die-with-parent: what runs inside is killed with bwrap, so a timeout that kills
+    # bwrap, or a test process that dies, leaves nothing running.
+    command = ["bwrap", "--die-with-parent", "--dev-bind", "/", "/"]
     for folder, inside in binds.items():
         command += ["--perms", "0755", "--tmpfs", str(folder)]
         for path, read_only in inside:
@@ -568,20 +570,33 @@ class SlurmCluster:
                                 f"(sinfo: {state!r})\n{self.logs()}")
 
     def _terminate(self, name):
-        """SIGTERM the daemon's process group (it is the group's leader), then SIGKILL."""
+        """Stop a daemon: SIGTERM, then SIGKILL for all its process group if it lingers.
+
+        The signal goes to the daemon itself (its pid file's pid), not to the bwrap
+        that may hold it, which would kill it at once (--die-with-parent) instead
+        of letting it shut down; bwrap ends when the daemon does.
+        """
         process = self._daemons.pop(name, None)
         if process is None:
             return
-        for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(process.pid, sig)
-            except ProcessLookupError:
-                pass
-            try:
-                process.wait(grace)
-                return
-            except subprocess.TimeoutExpired:
-                continue
+        pid = process.pid
+        pid_file = {"munged": "munged.pid", "slurmctld": "slurmctld.pid",
+                    "slurmd": f"slurmd-{self.node}.pid"}[name]
+        try:
+            pid = int((self.folder / "run" / pid_file).read_text())
+        except (OSError, ValueError):
+            pass
+        try:
+            os.kill(pid, signal.SIGTERM)
+            process.wait(10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+        # The group is the one Popen made for the daemon (start_new_session).
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        process.wait(5)
 
     def _kill_leftovers(self):
         """SIGKILL what this cluster started and left (a slurmstepd, a job's process).
@@ -589,6 +604,8 @@ class SlurmCluster:
         They are known by their environment: the daemons and the jobs all carry
         this cluster's SLURM_CONF, which no other process has.
         """
+        if self.conf is None:
+            return
         mark = f"SLURM_CONF={self.conf}".encode()
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit() or int(entry.name) == os.getpid():

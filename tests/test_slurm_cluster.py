@@ -39,6 +39,12 @@ def _script(folder, body):
     return path
 
 
+def _outputs(cluster, folder):
+    """The jobs' own output (slurm-*.out) and the daemons' logs: what a failure needs."""
+    jobs = "\n".join(f"--- {p.name} ---\n{p.read_text()}" for p in sorted(folder.glob("slurm-*")))
+    return f"{jobs}\n{cluster.logs()}"
+
+
 def _times(folder, pattern):
     return {p.name.rsplit("_", 1)[1]: float(p.read_text()) for p in folder.glob(pattern)}
 
@@ -59,7 +65,7 @@ echo $SLURM_ARRAY_JOB_ID > array_$SLURM_ARRAY_TASK_ID
 """)
     job = cluster.sbatch(["--array=0-1", "--cpus-per-task=1", str(script)], cwd=work)
     assert job.isdigit()
-    assert set(cluster.wait([job]).values()) == {"COMPLETED"}, cluster.logs()
+    assert set(cluster.wait([job]).values()) == {"COMPLETED"}, _outputs(cluster, work)
     for index in ("0", "1"):
         assert int((work / f"uid_{index}").read_text()) == sc.NOBODY != 0
         assert (work / f"array_{index}").read_text().strip() == job
@@ -76,7 +82,7 @@ sleep 3
 date +%s.%N > end_$SLURM_ARRAY_TASK_ID
 """)
     job = cluster.sbatch(["--array=0-1", "--cpus-per-task=1", str(script)], cwd=work)
-    assert set(cluster.wait([job]).values()) == {"COMPLETED"}, cluster.logs()
+    assert set(cluster.wait([job]).values()) == {"COMPLETED"}, _outputs(cluster, work)
     starts, ends = _times(work, "start_*"), _times(work, "end_*")
     assert set(starts) == set(ends) == {"0", "1"}
     # Each started before the other ended: they overlapped.
@@ -93,7 +99,7 @@ touch finished_$SLURM_ARRAY_TASK_ID
     _wait_for_files(work, ["started_0"] + (["started_1"] if cluster.cpus > 1 else []), cluster)
     cluster.run(["scancel", f"{job}_1"])
     states = cluster.wait([job])
-    assert states == {f"{job}_0": "COMPLETED", f"{job}_1": "CANCELLED"}, states
+    assert states == {f"{job}_0": "COMPLETED", f"{job}_1": "CANCELLED"}, _outputs(cluster, work)
     assert (work / "finished_0").exists()
     assert not (work / "finished_1").exists()
 
@@ -109,7 +115,7 @@ date +%s.%N > end_$SLURM_ARRAY_TASK_ID
     held = cluster.run(["squeue", "--noheader", "--jobs", after, "--format=%T %r"]).stdout
     assert held.split() == ["PENDING", "Dependency"], held
     states = cluster.wait([array, after])
-    assert set(states.values()) == {"COMPLETED"}, states
+    assert set(states.values()) == {"COMPLETED"}, _outputs(cluster, work)
     ends = _times(work, "end_*")
     assert set(ends) == {"0", "1"}
     assert float((work / "after_start").read_text()) >= max(ends.values()), ends
