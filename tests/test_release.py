@@ -164,6 +164,14 @@ def fake_release(tmp_path_factory):
     return src, base / "out", manifest
 
 
+@pytest.fixture
+def student_kit(fake_release, tmp_path):
+    """A student's copy of the fake release's kit, theirs to fill in and break."""
+    kit = tmp_path / "kit"
+    shutil.copytree(fake_release[1] / "student", kit)
+    return kit
+
+
 def all_files(root):
     return sorted(p.relative_to(root).as_posix() for p in Path(root).rglob("*") if p.is_file())
 
@@ -414,10 +422,8 @@ def test_autograder_bundle(fake_release):
 
 
 @pytest.mark.slow
-def test_selfcheck_fails_on_stubs_and_passes_with_the_reference(fake_release, tmp_path):
-    src, out, _ = fake_release
-    kit = tmp_path / "kit"
-    shutil.copytree(out / "student", kit)
+def test_selfcheck_fails_on_stubs_and_passes_with_the_reference(fake_release, student_kit):
+    src, kit = fake_release[0], student_kit
     stubs = run_selfcheck(kit)
     assert stubs.returncode == 1, stubs.stdout + stubs.stderr
     summary = stubs.stdout[stubs.stdout.index("self-check: public checks"):]
@@ -458,10 +464,8 @@ def test_selfcheck_fails_on_stubs_and_passes_with_the_reference(fake_release, tm
 
 @pytest.mark.slow
 def test_selfcheck_refuses_a_student_file_that_imports_beyond_numpy_and_the_standard_library(
-        fake_release, tmp_path):
-    src, out, _ = fake_release
-    kit = tmp_path / "kit"
-    shutil.copytree(out / "student", kit)
+        fake_release, student_kit):
+    src, kit = fake_release[0], student_kit
     fill_reference(src, kit)
     path = kit / "assignment/mod.py"
     allowed = "import math\nimport numpy.linalg\nfrom collections import abc\nfrom . import helpers\n"
@@ -499,10 +503,8 @@ def _marked(report):
 
 @pytest.mark.slow
 def test_selfcheck_shows_expected_and_yours_line_by_line_and_what_went_to_stderr(
-        fake_release, tmp_path):
-    src, out, _ = fake_release
-    kit = tmp_path / "kit"
-    shutil.copytree(out / "student", kit)
+        fake_release, student_kit):
+    src, kit = fake_release[0], student_kit
     # One copy of the comparison, the grader's, shipped beside the pristine checks.
     assert (kit / ".checks/output_diff.py").read_bytes() == \
         (REPO / "instructor/output_diff.py").read_bytes()
@@ -548,10 +550,8 @@ def test_selfcheck_shows_expected_and_yours_line_by_line_and_what_went_to_stderr
 
 
 @pytest.mark.slow
-def test_selfcheck_refuses_edited_pristine_checks(fake_release, tmp_path):
-    _, out, _ = fake_release
-    kit = tmp_path / "kit"
-    shutil.copytree(out / "student", kit)
+def test_selfcheck_refuses_edited_pristine_checks(student_kit):
+    kit = student_kit
     nb = nbs.read(kit / ".checks/1_demo.ipynb")
     nb.cells[1].outputs[0].text = "whatever I print\n"
     nbs.write(nb, kit / ".checks/1_demo.ipynb")
@@ -560,10 +560,8 @@ def test_selfcheck_refuses_edited_pristine_checks(fake_release, tmp_path):
     assert "were changed or removed (1_demo.ipynb)" in result.stdout + result.stderr
 
 
-def test_pack_submission(fake_release, tmp_path):
-    src, out, _ = fake_release
-    kit = tmp_path / "kit"
-    shutil.copytree(out / "student", kit)
+def test_pack_submission(fake_release, student_kit):
+    src, kit = fake_release[0], student_kit
     (kit / "assignment/__pycache__").mkdir()
     (kit / "assignment/__pycache__/mod.cpython-311.pyc").write_bytes(b"x")
     (kit / "notebooks/.ipynb_checkpoints").mkdir()
