@@ -6,13 +6,14 @@
     python -m instructor gradebook RESULTS [--autograder OUT/autograder]
     python -m instructor slurm SUBMISSION... --autograder OUT/autograder --out RESULTS --shards N
         [--max-running M] [-- extra sbatch options]
+    python -m instructor export canvas|moodle RESULTS --roster roster.csv --out grades.csv
     python -m instructor notebooks NOTEBOOK...   (store fresh reference check outputs)
 """
 
 import sys
 
 USAGE = __doc__.strip()
-COMMANDS = ("release", "grade", "gradebook", "slurm", "notebooks")
+COMMANDS = ("release", "grade", "gradebook", "slurm", "export", "notebooks")
 
 
 def main(argv=None):
@@ -37,6 +38,8 @@ def main(argv=None):
             from .slurm import main as run
     elif command == "gradebook":
         from .grading.gradebook import main as run
+    elif command == "export":
+        from .export.lms import main as run
     elif command == "notebooks":
         from .notebooks import main as run
     else:

@@ -1,0 +1,1 @@
+"""Where a batch's grades go: Canvas and Moodle grade imports (``lms.py``)."""
