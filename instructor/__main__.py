@@ -7,13 +7,14 @@
     python -m instructor slurm SUBMISSION... --autograder OUT/autograder --out RESULTS --shards N
         [--max-running M] [-- extra sbatch options]
     python -m instructor export canvas|moodle RESULTS --roster roster.csv --out grades.csv
+    python -m instructor report RESULTS --out report.html [--autograder OUT/autograder]
     python -m instructor notebooks NOTEBOOK...   (store fresh reference check outputs)
 """
 
 import sys
 
 USAGE = __doc__.strip()
-COMMANDS = ("release", "grade", "gradebook", "slurm", "export", "notebooks")
+COMMANDS = ("release", "grade", "gradebook", "slurm", "export", "report", "notebooks")
 
 
 def main(argv=None):
@@ -40,6 +41,8 @@ def main(argv=None):
         from .grading.gradebook import main as run
     elif command == "export":
         from .export.lms import main as run
+    elif command == "report":
+        from .report.page import main as run
     elif command == "notebooks":
         from .notebooks import main as run
     else:
