@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -384,6 +385,8 @@ def bench_grading(scratch):
          "seconds": sum(costs) / len(costs)},
         {"what": "forwarding per check, the most", "seconds": max(costs)},
         {"what": "grade 8 submissions, --jobs 1 / --jobs 2", **_jobs_ratio(grade, submissions)},
+        _throughput(grade, submissions),
+        *bench_slurm(bundle.root, submissions),
     ]
 
 
@@ -404,6 +407,62 @@ def _jobs_ratio(grade, submissions):
     serial, parallel = timed(1, "results-jobs1"), timed(2, "results-jobs2")
     return {"seconds": serial, "floor_seconds": parallel, "ratio": serial / parallel,
             "at_least": 1.6}
+
+
+def _throughput(grade, submissions):
+    """Correct submissions per core-hour: the CPU time of every process the grader starts."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    grade(submissions, 1, "results-throughput")
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    per_submission = cpu / len(submissions)
+    return {"what": f"CPU s per correct submission ({3600 / per_submission:.0f} per core-hour; "
+                    f"wall {wall / len(submissions):.1f} s)",
+            "seconds": per_submission, "per_core_hour": 3600 / per_submission}
+
+
+def bench_slurm(bundle_root, submissions):
+    """A batch graded by ``instructor slurm`` on a real single-node cluster: 1 task, then 2.
+
+    The same 2-shard array, once held to one running task (``--max-running 1``)
+    and once free to run both on the two cores; each timed from the command to
+    the end of its gradebook job. Needs Debian's slurm-wlm and munge and root
+    (``tests/slurm_cluster.py``); without them the rows are left out.
+    """
+    sys.path.insert(0, str(KIT_ROOT / "tests"))
+    import slurm_cluster
+    lacking = slurm_cluster.missing()
+    if lacking:
+        print(f"(the Slurm rows are left out: this machine lacks {', '.join(lacking)})")
+        return []
+    with slurm_cluster.SlurmCluster() as cluster:
+        folder = cluster.user_folder("benchmark")
+        shutil.copytree(bundle_root, folder / "autograder")
+        paths = []
+        for submission in submissions:
+            shutil.copytree(submission, folder / "submissions" / submission.name)
+            paths.append(folder / "submissions" / submission.name)
+
+        def batch(max_running):
+            out = folder / f"results-{max_running}"
+            start = time.perf_counter()
+            done = cluster.run([sys.executable, "-m", "instructor", "slurm", *paths,
+                                "--autograder", folder / "autograder", "--out", out,
+                                "--shards", "2", "--max-running", str(max_running)],
+                               cwd=KIT_ROOT, timeout=600)
+            jobs = [done.stdout.split("job array ")[1].split()[0],
+                    done.stdout.split("gradebook: job ")[1].split(",")[0]]
+            states = cluster.wait(jobs, timeout=1800)
+            if set(states.values()) != {"COMPLETED"}:
+                raise RuntimeError(f"the Slurm batch ended {states}; logs in {out / '.slurm'}")
+            return time.perf_counter() - start
+
+        serial, parallel = batch(1), batch(2)
+    return [{"what": f"Slurm batch of {len(paths)}, 2 shards: 1 task at a time / 2 at once",
+             "seconds": serial, "floor_seconds": parallel, "ratio": serial / parallel,
+             "at_least": 1.8}]
 
 
 def print_table(rows):
