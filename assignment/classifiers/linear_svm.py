@@ -97,7 +97,8 @@ def svm_loss_vectorized(W, X, y, reg):
     Speed is graded too: at N = 500, D = 3073, C = 10 it must take at most
     4x the reference's time (a hidden check times both on the grader's
     machine). A loop over the examples, or a call to the naive version, takes
-    8 to 14 times as long.
+    8 to 14 times as long. Write the products with ``@`` (or ``np.dot``):
+    ``np.einsum`` without ``optimize=True`` can take 3 to 7 times as long.
     """
     num_train = X.shape[0]
     rows = np.arange(num_train)
