@@ -37,10 +37,13 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from .kit_contract import skip_rfc3987_syntax
+
 if "nbformat" not in sys.modules:
-    # jsonschema (under nbformat) imports rfc3987_syntax when installed, which
-    # builds a grammar for seconds at import; nbformat never needs it here.
-    sys.modules.setdefault("rfc3987_syntax", None)
+    # Before the modules below import nbformat: a slow import it never needs
+    # here (see skip_rfc3987_syntax). A process that has nbformat already
+    # keeps its modules as they are.
+    skip_rfc3987_syntax()
 
 from .atomic import write_atomic  # noqa: E402
 from .grading import cgroup, feedback, harness, limits as limits_module, results  # noqa: E402

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BEGIN = "### BEGIN SOLUTION"
-STUB_MESSAGE = "Implement this part of"   # how every stub's message starts
 END = "### END SOLUTION"
 # A BEGIN marker may say that its stub leaves a variable Unfinished instead of
 # raising, for a TODO inside code that must keep running (the naive SVM loss

@@ -34,7 +34,6 @@ anything else is refused rather than replaced.
 import argparse
 import ast
 import datetime as _dt
-import hashlib
 import json
 import platform
 import re
@@ -48,7 +47,8 @@ from pathlib import Path
 from . import notebooks as nbs
 from .atomic import replace_dir
 from .grading.speed import REFERENCE_FILES, REFERENCE_VARIABLE
-from .regions import BEGIN, END, STUB_MESSAGE, RegionError, find_regions, replace_regions
+from .kit_contract import STUB_MESSAGE, is_junk, notebook_digest, strip_ansi
+from .regions import BEGIN, END, RegionError, find_regions, replace_regions
 
 MARKER_FILE = ".release-manifest"
 MANIFEST_FORMAT = "linear-classifiers-autograder/1"
@@ -56,6 +56,9 @@ KIT_FORMAT = "linear-classifiers-kit/1"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "student_kit"
 # The self-check's comparison of outputs, shared with the grader: into .checks/.
 OUTPUT_DIFF = Path(__file__).resolve().parent / "output_diff.py"
+# What the kit's conftest.py and pack_submission.py share with the instructors'
+# code (they run without it): into .checks/ as it is.
+KIT_CONTRACT = Path(__file__).resolve().parent / "kit_contract.py"
 
 # What of the source goes to students (an allow-list: a new top-level file
 # of the source, like instructor/ or tests/, never ships by accident).
@@ -66,10 +69,9 @@ NOTEBOOK_DIR = "notebooks"
 CHECKS_DIR = ".checks"
 DATASET_ENV_VAR = "ASSIGNMENT_DATASET"  # assignment.data's choice of data set
 # Files that are never source, wherever they are (used without git, and on
-# top of git's own ignore rules).
-IGNORED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".git", ".venv",
-                 ".DS_Store", "cifar-10-batches-py"}
-IGNORED_SUFFIXES = (".pyc", ".pyo")
+# top of git's own ignore rules): the kit contract's junk (never anyone's work),
+# and the instructors' environment and downloaded data sets.
+IGNORED_PARTS = {".venv", "cifar-10-batches-py"}
 IGNORED_PREFIXES = ("cifar-10-python.tar.gz", ".cifar-10-")
 # Output keys nbval never compares (images differ between machines).
 _SKIPPED_MIME = {"image/png", "image/jpeg", "application/vnd.jupyter.widget-view+json"}
@@ -121,8 +123,7 @@ def source_files(root):
 
 def _ignored(name):
     parts = name.split("/")
-    return (any(part in IGNORED_PARTS for part in parts)
-            or name.endswith(IGNORED_SUFFIXES)
+    return (is_junk(name) or any(part in IGNORED_PARTS for part in parts)
             or parts[-1].startswith(IGNORED_PREFIXES))
 
 
@@ -183,6 +184,8 @@ def stub_source(source, relpath, keep=None):
         where = [f"TODO {seen[owner]} of {parts[owner]} in this function"] if parts[owner] > 1 else []
         where += [f"asked for in {region.task}"] if region.task else []
         message = f"{STUB_MESSAGE} {owner} in {relpath}" + (f" ({'; '.join(where)})" if where else "")
+        # The message's repr as the call's first argument: how the kit's
+        # pack_submission.py tells a stub line (kit_contract.STUB_CALL).
         if not region.unfinished:
             action = f"raise NotImplementedError({message!r})"
         elif (owner, region.unfinished) in unfinished:
@@ -461,7 +464,7 @@ def _run_and_compare(name, runnable, run, cwd, timeout, log, env, after_full=Fal
 
 
 def _first_lines(text, count):
-    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
+    text = strip_ansi(text)
     lines = [line for line in text.splitlines() if line.strip()]
     return "\n    ".join(lines[-count:])
 
@@ -484,16 +487,6 @@ def _write_text(path, text, mode=None):
 
 def _write_json(path, data):
     _write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
-
-
-def notebook_digest(path):
-    """A digest of a notebook file's JSON, blind to formatting and line endings.
-
-    The student kit's conftest.py computes the same, to tell a pristine copy.
-    """
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    canonical = json.dumps(nb, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 def _code_cell_number(nb, index):
@@ -581,6 +574,7 @@ def build_student(root, files, student, notebooks, dest):
         "digests": digests,
     })
     _copy_file(OUTPUT_DIFF, dest / CHECKS_DIR / OUTPUT_DIFF.name)
+    _copy_file(KIT_CONTRACT, dest / CHECKS_DIR / KIT_CONTRACT.name)
     values = {
         "STUDENT_FILES": "\n".join(f"- `{name}`" for name in sorted(student)),
         "NOTEBOOKS": "\n".join(f"{i}. `{name}`" for i, name in enumerate(sorted(notebooks), 1)),

@@ -43,6 +43,22 @@ def test_the_kernel_s_copy_of_the_kit_has_no_student_code(workspace):
     assert done.returncode == 0, done.stderr          # provided code stays
 
 
+def test_the_harness_plugin_runs_on_the_workspace_s_own_copies(workspace, tmp_path):
+    """nbval_plugin.py imports output_diff.py and kit_contract.py from beside it, not instructor."""
+    repo = Path(__file__).resolve().parent.parent / "instructor"
+    for name in ("output_diff.py", "kit_contract.py"):
+        assert (workspace.grader / name).read_bytes() == (repo / name).read_bytes()
+    code = ("import sys, nbval_plugin\n"
+            "assert sys.modules['rfc3987_syntax'] is None\n"
+            "assert not [m for m in sys.modules if m.startswith('instructor')]\n")
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=workspace.kit, capture_output=True,
+                          text=True, timeout=120,
+                          env={**env, "PYTHONPATH": str(workspace.grader),
+                               "GRADER_ITEMS": str(tmp_path / "items.jsonl")})
+    assert done.returncode == 0, done.stderr
+
+
 def test_a_kernel_that_cannot_become_trusted_ends(workspace, tmp_path):
     """IPython would run the notebook without the failed extension; the grader's kernel exits."""
     spec = json.loads((workspace.grader / "share" / "kernels" / KERNEL_NAME / "kernel.json")

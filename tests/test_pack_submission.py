@@ -1,7 +1,7 @@
 """The student kit's ``pack_submission.py``: unreadable notebooks and unanswered questions.
 
-Each test packs a small hand-made kit (the script, ``.checks/kit.json``, one
-student file, two notebooks) in tmp_path, by running the script as a student
+Each test packs a small hand-made kit (the script, ``.checks/kit.json`` and
+``.checks/kit_contract.py``, one student file, two notebooks) in tmp_path, by running the script as a student
 does: the script reads nothing else of a kit, so no release is built here
 (``tests/test_release.py::test_pack_submission`` packs a released kit). It runs
 with ``-S`` (no site-packages) to show that it needs the standard library only.
@@ -23,6 +23,7 @@ from instructor.grading import feedback
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "instructor" / "student_kit" / "pack_submission.py"
+CONTRACT = REPO / "instructor" / "kit_contract.py"
 MARK = "**Your answer:**"
 NOTEBOOKS = ("notebooks/1_demo.ipynb", "notebooks/2_play.ipynb")
 
@@ -47,6 +48,7 @@ def kit(tmp_path):
     (root / "assignment").mkdir()
     (root / "notebooks").mkdir()
     shutil.copy2(SCRIPT, root / "pack_submission.py")
+    shutil.copy2(CONTRACT, root / ".checks" / "kit_contract.py")
     (root / ".checks" / "kit.json").write_text(json.dumps(
         {"student_files": ["assignment/mod.py"], "notebooks": list(NOTEBOOKS)}))
     (root / "assignment" / "__init__.py").write_text("")
@@ -79,8 +81,9 @@ def corrupt(path):
     raise AssertionError("the notebook is still valid JSON")
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("pack_submission", SCRIPT)
+def load_script(kit):
+    """The kit's script as a module (it loads the kit's .checks/kit_contract.py)."""
+    spec = importlib.util.spec_from_file_location("pack_submission", kit / "pack_submission.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -222,16 +225,37 @@ def test_a_question_whose_answer_mark_was_deleted_is_named(kit):
     assert "unanswered" not in done.stdout
 
 
-def test_the_answer_mark_is_the_one_the_grader_looks_for():
-    # The script must run without instructor/, so it keeps its own copy.
-    assert load_script().ANSWER_MARK == feedback.ANSWER_MARK
+def test_the_answer_mark_is_the_one_the_grader_looks_for(kit):
+    # The script runs without instructor/: it reads the mark from the kit's copy of the contract.
+    assert load_script(kit).ANSWER_MARK == feedback.ANSWER_MARK
 
 
-def test_every_inline_question_of_the_released_notebooks_is_found_unanswered():
-    script = load_script()
+def test_every_inline_question_of_the_released_notebooks_is_found_unanswered(kit):
+    script = load_script(kit)
     for path in sorted((REPO / "notebooks").glob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf-8"))
         cells = ["".join(cell["source"]) for cell in nb["cells"] if cell["cell_type"] == "markdown"]
         numbers = [int(m.group(1)) for text in cells
                    for m in [re.match(r"\*\*Inline question (\d+)\.\*\*", text)] if m]
         assert script.inline_questions(nb) == [(n, "") for n in numbers], path.name
+
+
+def test_without_the_kit_contract_nothing_is_packed_and_it_says_what_to_restore(kit):
+    (kit / ".checks" / "kit_contract.py").unlink()
+    done = pack(kit, "ada")
+    assert done.returncode == 1 and not done.stdout
+    assert done.stderr.startswith("pack_submission: cannot find .checks/kit_contract.py")
+    assert "restore .checks/ from a fresh copy of the kit" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (kit / "ada.zip").exists()
+
+
+def test_junk_is_left_out_of_the_zip(kit):
+    for junk in ("assignment/__pycache__/mod.cpython-312.pyc", "assignment/mod.py~",
+                 "notebooks/.ipynb_checkpoints/1_demo-checkpoint.ipynb", "notebooks/.DS_Store",
+                 "assignment/.mypy_cache/x.json", "notebooks/__MACOSX/._1_demo.ipynb"):
+        (kit / junk).parent.mkdir(parents=True, exist_ok=True)
+        (kit / junk).write_text("{}")
+    assert pack(kit, "ada").returncode == 0
+    assert sorted(packed(kit / "ada.zip")) == ["assignment/__init__.py", "assignment/mod.py",
+                                               *NOTEBOOKS]

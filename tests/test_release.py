@@ -560,6 +560,22 @@ def test_selfcheck_refuses_edited_pristine_checks(student_kit):
     assert "were changed or removed (1_demo.ipynb)" in result.stdout + result.stderr
 
 
+def test_the_kit_holds_the_one_kit_contract_and_its_scripts_refuse_to_run_without_it(
+        student_kit):
+    kit = student_kit
+    # Byte for byte the instructors' module: the kit's scripts keep no copy of their own.
+    assert (kit / ".checks/kit_contract.py").read_bytes() == \
+        (REPO / "instructor/kit_contract.py").read_bytes()
+    (kit / ".checks/kit_contract.py").unlink()
+    removed = run_selfcheck(kit)
+    assert removed.returncode != 0
+    assert ".checks/kit_contract.py was removed" in removed.stdout + removed.stderr
+    packed = subprocess.run([PYTHON, "pack_submission.py", "ada"], cwd=kit,
+                            capture_output=True, text=True, timeout=60)
+    assert packed.returncode == 1 and "cannot find .checks/kit_contract.py" in packed.stderr
+    assert not (kit / "ada.zip").exists()
+
+
 def test_pack_submission(fake_release, student_kit):
     src, kit = fake_release[0], student_kit
     (kit / "assignment/__pycache__").mkdir()

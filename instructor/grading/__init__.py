@@ -14,8 +14,8 @@ Trusted (instructor code only), in the grader's process:
   mistakes the evidence shows (measured by :mod:`.kernel.evidence`), written answers.
 
 In the harness and its kernels (trusted): :mod:`.nbval_plugin` (copied into the
-workspace, with ``instructor/output_diff.py``, which the student kit's self-check
-shares), :mod:`.kernel` (the stand-ins for the student's modules), :mod:`.speed`
-(the speed checks). In the sandbox, the only place a student's code runs:
-:mod:`.worker`.
+workspace, with ``instructor/output_diff.py`` and ``instructor/kit_contract.py``,
+which the student kit's self-check shares), :mod:`.kernel` (the stand-ins for the
+student's modules), :mod:`.speed` (the speed checks). In the sandbox, the only
+place a student's code runs: :mod:`.worker`.
 """

@@ -6,11 +6,11 @@ the notebooks are never run)."""
 import json
 import re
 
+from ..kit_contract import ANSWER_MARK
 from .hints import mistake_hints
 from .results import cap, hidden_reason
 
 FEEDBACK_CAP = 200_000
-ANSWER_MARK = "**Your answer:**"
 ANSWER_CAP = 4000
 
 def written_answers(notebooks, pristine=None, answer_chars=4000, total_chars=200_000):
@@ -161,7 +161,7 @@ def render(record, answers):
             for text in texts:
                 lines += [*fenced(text), ""]
     else:
-        lines += ["No written answers were found (markdown cells with **Your answer:** in "
+        lines += [f"No written answers were found (markdown cells with {ANSWER_MARK} in "
                   "`notebooks/*.ipynb`).", ""]
     return cap("\n".join(lines), FEEDBACK_CAP) + "\n"
 

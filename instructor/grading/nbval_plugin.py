@@ -22,14 +22,14 @@
 import json
 import os
 import signal
-import sys
 import time
 from queue import Empty
 
-# jsonschema (under nbformat) imports rfc3987_syntax when it is installed, which
-# builds a grammar for seconds at import; nbval never needs it. This plugin is
-# loaded before nbval's, so the import fails fast and jsonschema does without.
-sys.modules.setdefault("rfc3987_syntax", None)
+import kit_contract  # copied beside this file, like output_diff
+
+# This plugin is loaded before nbval's, so nbformat is not imported yet: a slow
+# import that nbval never needs fails fast (see skip_rfc3987_syntax).
+kit_contract.skip_rfc3987_syntax()
 
 import output_diff  # noqa: E402
 import pytest  # noqa: E402

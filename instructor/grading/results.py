@@ -26,13 +26,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..atomic import replace_dir
+from ..kit_contract import ALLOWED_IMPORTS, starts_with_exception, strip_ansi
 
-# What a student file may import (the student kit's self-check says the same).
-ALLOWED_IMPORTS = "numpy and the standard library"
 REASON_CAP = 300
 DIFF_CAP = 6000
 PRINTED_BEFORE = "What the cell printed before the error:"
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _LOCATION = re.compile(r"^In your code: (?P<where>.+)$", re.MULTILINE)
 # How a failure's kind reads in a hidden check's feedback: nothing the student's
 # code printed or raised gets there, only what kind of failure it was.
@@ -63,10 +61,6 @@ class CheckResult:
     @property
     def earned(self):
         return self.points if self.passed else 0
-
-
-def strip_ansi(text):
-    return _ANSI.sub("", text or "")
 
 
 def cap(text, limit):
@@ -101,8 +95,7 @@ def _last_exception_line(text):
     lines = [re.sub(r"^E\s+", "", line.strip()) for line in strip_ansi(text).splitlines()
              if line.strip() and not line.strip().startswith("In your code:")]
     for line in reversed(lines):
-        if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit|Warning)\b", line) \
-                or line.startswith(("NotImplementedError", "AssertionError", "StopIteration")):
+        if starts_with_exception(line):
             return line
     return lines[-1] if lines else ""
 

@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..kit_contract import is_junk
 from .gradebook import GRADEBOOK
 
 MAX_FILES = 2000
@@ -139,7 +140,7 @@ def read_submission(path, student_files, provided=None):
                   and inner.count("/") == 1 and len(inner) <= NAME_CAP
                   and len(sub.notebooks) < MAX_NOTEBOOKS):
                 sub.notebooks[inner] = entries.read(rel, MAX_NOTEBOOK_BYTES)
-            elif _is_noise(inner):
+            elif is_junk(inner):
                 continue
             elif provided is not None and inner in provided:
                 try:
@@ -162,19 +163,13 @@ def _kit_root(names):
     """The prefix under which ``assignment/`` sits: '' or a single top folder."""
     if any(n.startswith(PACKAGE + "/") for n in names):
         return ""
-    tops = {n.split("/", 1)[0] for n in names if "/" in n and not _is_noise(n)}
+    tops = {n.split("/", 1)[0] for n in names if "/" in n and not is_junk(n)}
     candidates = [t for t in tops if any(n.startswith(f"{t}/{PACKAGE}/") for n in names)]
     if len(candidates) == 1:
         return candidates[0] + "/"
     raise InvalidSubmission(
         f"No {PACKAGE}/ folder at the root of the submission (or in its single top "
         "folder). Pack it with the kit's submit command.")
-
-
-def _is_noise(rel):
-    parts = rel.split("/")
-    return any(p in ("__pycache__", ".ipynb_checkpoints", "__MACOSX", ".git") for p in parts) \
-        or parts[-1] == ".DS_Store"
 
 
 def _check_relative(name):
@@ -255,7 +250,7 @@ class _DirEntries(_Entries):
                 if count > MAX_FILES:
                     raise InvalidSubmission(f"The folder holds more than {MAX_FILES} files.")
                 self.files[rel] = full
-            dirnames[:] = [d for d in dirnames if not _is_noise(d)
+            dirnames[:] = [d for d in dirnames if not is_junk(d)
                            and not os.path.islink(os.path.join(dirpath, d))]
 
     def names(self):

@@ -8,7 +8,7 @@ Layout (``W`` is private to the grader, mode 0700)::
     W/worker/             what the worker sees as /kit: the provided package with
                           the student's files laid over it (nothing else)
     W/grader/             the harness's: kernel spec, configuration, nbval plugin
-                          (and output_diff.py, which it imports),
+                          (and output_diff.py and kit_contract.py, which it imports),
                           items.jsonl, the worker's log, IPython's folder; and
                           python/instructor, the grader's own package, which the
                           trusted kernel imports (a link)
@@ -34,6 +34,8 @@ WORKER_CODE = HERE / "worker"
 PLUGIN = HERE / "nbval_plugin.py"
 # The plugin's comparison of outputs (shared with the student kit's self-check).
 OUTPUT_DIFF = INSTRUCTOR / "output_diff.py"
+# The facts the plugin shares with the student kit and the grader (it runs standalone).
+KIT_CONTRACT = INSTRUCTOR / "kit_contract.py"
 KERNEL_NAME = "grader-python"
 KERNEL_CONFIG = "GRADER_KERNEL_CONFIG"
 
@@ -140,6 +142,7 @@ def build_workspace(path, bundle, submission, isolation, limits, uid, group=None
     (grader / "python" / "instructor").symlink_to(code or INSTRUCTOR, target_is_directory=True)
     shutil.copyfile(PLUGIN, grader / PLUGIN.name)
     shutil.copyfile(OUTPUT_DIFF, grader / OUTPUT_DIFF.name)
+    shutil.copyfile(KIT_CONTRACT, grader / KIT_CONTRACT.name)
     (grader / "pytest.ini").write_text("[pytest]\n")
 
     workspace = Workspace(root, kit, grader, secrets.token_hex(16))

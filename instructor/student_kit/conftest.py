@@ -9,12 +9,9 @@ You do not need to read or change this file.
 """
 
 import ast
-import hashlib
 import importlib.util
 import json
 import os
-import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,29 +21,18 @@ CHECKS = KIT / ".checks"
 KIT_JSON = CHECKS / "kit.json"
 # Shows a check's expected output and yours line by line (shared with the grader).
 OUTPUT_DIFF = CHECKS / "output_diff.py"
+# What this file shares with the grader and the release (what you may import,
+# how a stub's message starts, ...).
+CONTRACT = CHECKS / "kit_contract.py"
 
 # Checks never draw figures; a window-less backend keeps kernels quiet.
 os.environ.setdefault("MPLBACKEND", "Agg")
 # The notebooks find the kit through this variable (Colab): the self-check checks this kit.
 os.environ["ASSIGNMENT_KIT"] = str(KIT)
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_EXCEPTION = re.compile(
-    r"^(?P<name>[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Iteration))"
-    r"(?::\s*(?P<message>.*))?$")
 
-
-# What a file you fill in may import: the grader installs nothing else.
-ALLOWED_IMPORTS = "numpy and the standard library"
-
-
-def _allowed(module):
-    top = module.split(".")[0]
-    return top in ("numpy", "assignment") or top in getattr(sys, "stdlib_module_names", {top})
-
-
-def forbidden_imports(path, relpath):
-    """``file:line imports x`` for every import of path that is not allowed."""
+def forbidden_imports(path, relpath, allowed):
+    """``file:line imports x`` for every import of path that ``allowed(name)`` refuses."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     except (SyntaxError, ValueError, OSError):
@@ -59,7 +45,7 @@ def forbidden_imports(path, relpath):
             names = [node.module or ""]
         else:
             continue
-        found += [f"{relpath}:{node.lineno} imports {name}" for name in names if not _allowed(name)]
+        found += [f"{relpath}:{node.lineno} imports {name}" for name in names if not allowed(name)]
     return found
 
 
@@ -70,26 +56,28 @@ def _load_kit():
         return None
 
 
-def _load_output_diff():
-    """The module in .checks/output_diff.py (this file runs alone: no package to import from)."""
-    spec = importlib.util.spec_from_file_location("selfcheck_output_diff", OUTPUT_DIFF)
+def _load(path):
+    """The module in a file of .checks/ (this file runs alone: no package to import from)."""
+    spec = importlib.util.spec_from_file_location(f"selfcheck_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def _digest(path):
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    canonical = json.dumps(nb, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+def _removed(path):
+    """The refusal when one of the self-check's own files is gone."""
+    return pytest.UsageError(
+        f"The self-check's own file .checks/{path.name} was removed: copy the .checks/ "
+        "folder back from a fresh copy of the kit.")
 
 
 class _SelfCheck:
     """Collects per-check results and prints the summary."""
 
-    def __init__(self, kit, output_diff):
+    def __init__(self, kit, output_diff, contract):
         self.kit = kit
         self.output_diff = output_diff
+        self.contract = contract
         self.cells = {}    # nodeid -> check dict (or a set-up marker)
         self.results = {}  # nodeid -> (passed, reason)
         self.stderr = set()  # nodeids of the cells whose run wrote to stderr
@@ -151,7 +139,8 @@ class _SelfCheck:
                 reason = "not run: an earlier cell of this notebook timed out"
             else:
                 reason = None if passed else failure_reason(report.longreprtext,
-                                                            report.nodeid in self.stderr)
+                                                            report.nodeid in self.stderr,
+                                                            self.contract)
             self.results[report.nodeid] = (passed, reason)
 
     @pytest.hookimpl(trylast=True)
@@ -178,7 +167,7 @@ class _SelfCheck:
             if passed:
                 passed_count += 1
                 earned += check["points"] or 0
-            stub_hits |= bool(reason and "Implement this part of" in reason)
+            stub_hits |= bool(reason and self.contract.STUB_MESSAGE in reason)
             status = "PASS" if passed else "FAIL"
             line = f"  {status}  {check['id']}  ({check['points']} pt)"
             write(line + (f"  {reason}" if reason else ""))
@@ -196,7 +185,7 @@ class _SelfCheck:
                   "beyond these (edge cases, other shapes, a non-trivial reg).")
 
 
-def failure_reason(text, stderr=False):
+def failure_reason(text, stderr, contract):
     """A one-line reason for an nbval failure report.
 
     Parameters
@@ -205,8 +194,10 @@ def failure_reason(text, stderr=False):
         The failure's report.
     stderr : bool
         Whether the cell's run wrote to stderr.
+    contract : module
+        The kit contract (``.checks/kit_contract.py``).
     """
-    text = _ANSI.sub("", text or "")
+    text = contract.strip_ansi(text)
     if "Timeout of" in text and "exceeded" in text:
         return "timed out: an endless loop, or far too slow (vectorize it?)"
     if "Cell outputs differ" in text and stderr:
@@ -218,10 +209,10 @@ def failure_reason(text, stderr=False):
     if "Kernel died" in text or "Kernel dead" in text:
         return "the Python kernel died (out of memory, or the code exited Python)"
     for line in reversed(text.splitlines()):
-        match = _EXCEPTION.match(line.strip())
-        if match:
-            message = (match["message"] or "").strip()
-            return f"{match['name']}: {message}" if message else match["name"]
+        named = contract.exception_line(line)
+        if named:
+            name, message = named
+            return f"{name}: {message}" if message else name
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else "failed"
 
@@ -230,8 +221,12 @@ def pytest_configure(config):
     kit = _load_kit()
     if kit is None:
         return  # not a student kit (e.g. this template in the instructors' source)
+    if not CONTRACT.is_file():
+        raise _removed(CONTRACT)
+    contract = _load(CONTRACT)
     changed = [name for name, digest in kit.get("digests", {}).items()
-               if not (CHECKS / name).is_file() or _digest(CHECKS / name) != digest]
+               if not (CHECKS / name).is_file()
+               or contract.notebook_digest(CHECKS / name) != digest]
     if changed:
         raise pytest.UsageError(
             "The self-check's own copies of the notebooks in .checks/ were changed or "
@@ -244,14 +239,13 @@ def pytest_configure(config):
             f"Missing file(s) that you fill in: {', '.join(missing)}. Restore them from a "
             "fresh copy of the kit (and copy your work back in).")
     imports = [line for name in kit.get("student_files", [])
-               for line in forbidden_imports(KIT / name, name)]
+               for line in forbidden_imports(KIT / name, name, contract.allowed_import)]
     if imports:
         raise pytest.UsageError(
-            f"{'; '.join(imports)}. The files you fill in may import only {ALLOWED_IMPORTS}: "
-            "the grader installs nothing else, so it could not import this file and every "
-            "check that uses it would fail. Remove the import and write that part with numpy.")
+            f"{'; '.join(imports)}. The files you fill in may import only "
+            f"{contract.ALLOWED_IMPORTS}: the grader installs nothing else, so it could not "
+            "import this file and every check that uses it would fail. Remove the import and "
+            "write that part with numpy.")
     if not OUTPUT_DIFF.is_file():
-        raise pytest.UsageError(
-            "The self-check's own file .checks/output_diff.py was removed: copy the .checks/ "
-            "folder back from a fresh copy of the kit.")
-    config.pluginmanager.register(_SelfCheck(kit, _load_output_diff()), "selfcheck")
+        raise _removed(OUTPUT_DIFF)
+    config.pluginmanager.register(_SelfCheck(kit, _load(OUTPUT_DIFF), contract), "selfcheck")

@@ -6,7 +6,8 @@ and ``notebooks/`` (your written answers), ready to hand in.
 
 It refuses (writes nothing, exit status 1) when
 
-- a file you fill in, or a notebook, is missing;
+- a file you fill in, or a notebook, is missing, or so is the kit's own
+  ``.checks/kit.json`` or ``.checks/kit_contract.py`` (which it reads);
 - a notebook in ``notebooks/`` cannot be read as a notebook (not valid JSON,
   say after an edit outside Jupyter): the grader could not read the written
   answers in it. Open it in Jupyter and save it again, or restore it from a
@@ -21,6 +22,7 @@ Needs only Python's standard library; works on Windows, macOS and Linux.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -31,21 +33,34 @@ from pathlib import Path
 
 KIT = Path(__file__).resolve().parent
 KIT_JSON = KIT / ".checks" / "kit.json"
+# What this script shares with the grader: the answer mark it finds answers by,
+# how a stub reads, which files are never your work.
+CONTRACT = KIT / ".checks" / "kit_contract.py"
 PACKED = ("assignment", "notebooks")
-SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".mypy_cache"}
-SKIPPED_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-SKIPPED_SUFFIXES = (".pyc", ".pyo", ".swp", "~")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-# The stubs the release put in place of your code, `raise NotImplementedError(...)`
-# or `dW = Unfinished(...)`, by their message (not any NotImplementedError: an
-# abstract method may raise one on purpose).
-STUB = "('Implement this part of "
-# The grader finds a written answer by this mark, in the question's markdown
-# cell (the same string as ANSWER_MARK in the instructors' grading/feedback.py;
-# the kit's tests keep the two equal).
-ANSWER_MARK = "**Your answer:**"
 # A question cell starts with "**Inline question N.**".
 QUESTION = re.compile(r"\s*\*\*Inline question (\d+)")
+
+
+def _load_contract(path=CONTRACT):
+    """The module in .checks/kit_contract.py (this script runs alone: no package to import from).
+
+    Without it the script stops at once (exit status 1, nothing written), saying so.
+    """
+    if not path.is_file():
+        sys.exit("pack_submission: cannot find .checks/kit_contract.py, which this script "
+                 "needs. Run it from the kit's folder, and restore .checks/ from a fresh copy "
+                 "of the kit if you deleted it (your work lives in assignment/ and notebooks/, "
+                 "never in .checks/).")
+    spec = importlib.util.spec_from_file_location("pack_submission_kit_contract", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+contract = _load_contract()
+# The grader finds a written answer by this mark, in the question's markdown cell.
+ANSWER_MARK = contract.ANSWER_MARK
 
 
 class PackError(Exception):
@@ -69,9 +84,9 @@ def files_to_pack(kit=KIT):
     found = []
     for top in PACKED:
         for folder, dirs, files in os.walk(kit / top):
-            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+            dirs[:] = sorted(d for d in dirs if d not in contract.JUNK_DIRS)
             for name in sorted(files):
-                if name in SKIPPED_FILES or name.endswith(SKIPPED_SUFFIXES):
+                if contract.is_junk(name):
                     continue
                 found.append((Path(folder) / name).relative_to(kit).as_posix())
     return sorted(found)
@@ -87,7 +102,9 @@ def warnings_for(kit, student_files):
         except SyntaxError as error:
             notes.append(f"{name}:{error.lineno}: syntax error ({error.msg}); every check "
                          f"that uses this file will fail.")
-        stubs = [number for number, line in enumerate(text.splitlines(), 1) if STUB in line]
+        # The stubs the release put in place of your code, by their message.
+        stubs = [number for number, line in enumerate(text.splitlines(), 1)
+                 if contract.STUB_CALL in line]
         if stubs:
             where = ", ".join(map(str, stubs))
             notes.append(f"{name}: still holds a TODO's stub (line{'s' if len(stubs) > 1 else ''} "
