@@ -437,13 +437,16 @@ def bench_slurm(bundle_root, submissions):
     if lacking:
         print(f"(the Slurm rows are left out: this machine lacks {', '.join(lacking)})")
         return []
-    with slurm_cluster.SlurmCluster() as cluster:
+    # Each task bound to its one CPU, as a real cluster's task plugin binds it.
+    with slurm_cluster.SlurmCluster(pin_cpus=True) as cluster:
         folder = cluster.user_folder("benchmark")
         shutil.copytree(bundle_root, folder / "autograder")
         paths = []
         for submission in submissions:
             shutil.copytree(submission, folder / "submissions" / submission.name)
             paths.append(folder / "submissions" / submission.name)
+        for path in folder.rglob("*"):      # the course's user owns its bundle and submissions
+            os.chown(path, cluster.user, cluster.user)
 
         def batch(max_running):
             out = folder / f"results-{max_running}"
@@ -451,7 +454,9 @@ def bench_slurm(bundle_root, submissions):
             done = cluster.run([sys.executable, "-m", "instructor", "slurm", *paths,
                                 "--autograder", folder / "autograder", "--out", out,
                                 "--shards", "2", "--max-running", str(max_running)],
-                               cwd=KIT_ROOT, timeout=600)
+                               cwd=KIT_ROOT, timeout=600, check=False)
+            if done.returncode != 0:
+                raise RuntimeError(f"instructor slurm failed:\n{done.stdout}{done.stderr}")
             jobs = [done.stdout.split("job array ")[1].split()[0],
                     done.stdout.split("gradebook: job ")[1].split(",")[0]]
             states = cluster.wait(jobs, timeout=1800)

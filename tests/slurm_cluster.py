@@ -216,7 +216,11 @@ class SlurmCluster:
         The node's and the only partition's names.
     """
 
-    def __init__(self, expose=None, user=NOBODY, cpus=None, memory_mb=None, timeout=30):
+    def __init__(self, expose=None, user=NOBODY, cpus=None, memory_mb=None, timeout=30,
+                 pin_cpus=False):
+        # pin_cpus: bind each task to the CPUs it was given (task/affinity), as a real
+        # cluster's task plugin does; without it a 1-CPU task may use every core.
+        self.pin_cpus = pin_cpus
         self.expose = [str(p) for p in (default_expose() if expose is None else expose)]
         self.user = user
         self.cpus = cpus or os.cpu_count() or 1
@@ -491,7 +495,7 @@ class SlurmCluster:
             # No cgroups (this machine's are v1 and not delegated) and no systemd:
             # processes are tracked through /proc, tasks are not bound.
             "ProctrackType=proctrack/linuxproc",
-            "TaskPlugin=task/none",
+            "TaskPlugin=" + ("task/affinity" if self.pin_cpus else "task/none"),
             "JobAcctGatherType=jobacct_gather/none",
             "AccountingStorageType=accounting_storage/none",
             "JobCompType=jobcomp/none",
