@@ -386,6 +386,7 @@ def bench_grading(scratch):
         {"what": "forwarding per check, the most", "seconds": max(costs)},
         {"what": "grade 8 submissions, --jobs 1 / --jobs 2", **_jobs_ratio(grade, submissions)},
         _throughput(grade, submissions),
+        _evidence_cost(grade, scratch, submissions),
         *bench_slurm(bundle.root, submissions),
     ]
 
@@ -421,6 +422,29 @@ def _throughput(grade, submissions):
     return {"what": f"CPU s per correct submission ({3600 / per_submission:.0f} per core-hour; "
                     f"wall {wall / len(submissions):.1f} s)",
             "seconds": per_submission, "per_core_hour": 3600 / per_submission}
+
+
+def _evidence_cost(grade, scratch, submissions, mistake="svm_vec_grad_no_mean", count=4):
+    """What the hints cost: the evidence run of submissions with a typical mistake.
+
+    The grader runs it only after a failed check; its time is in each result.
+    """
+    sys.path.insert(0, str(KIT_ROOT / "tests"))
+    from student_mistakes import apply_mistake
+    wrong = []
+    for k in range(count):
+        folder = Path(scratch) / "mistakes" / f"student{k}"
+        shutil.copytree(submissions[k], folder)
+        apply_mistake(mistake, folder)
+        wrong.append(folder)
+    grade(wrong, 1, "results-evidence")
+    records = [json.loads((Path(scratch) / "results-evidence" / f.name / "result.json").read_text())
+               for f in wrong]
+    evidence = sum(r["evidence_seconds"] for r in records) / count
+    total = sum(r["seconds"] for r in records) / count
+    return {"what": f"evidence run of a submission with a typical mistake / its whole grading "
+                    f"({mistake})", "seconds": evidence, "floor_seconds": total,
+            "ratio": evidence / total}
 
 
 def bench_slurm(bundle_root, submissions):

@@ -201,7 +201,9 @@ def grade_one(path, name, submission, bundle, isolation, limits, uid=None, code=
             # Only a submission graded normally: after a timeout or a crash the evidence
             # run would wait on the same code again, for hints it may not get.
             if status == "ok" and not all(check.passed for check in checks):
+                started = time.monotonic()
                 extra["evidence"] = gather_evidence(workspace, bundle, limits, group)
+                extra["evidence_seconds"] = round(time.monotonic() - started, 2)
             extra["harness"] = {"returncode": run.returncode, "timed_out": run.timed_out,
                                 "seconds": round(run.seconds, 2), "output_bytes": run.output_bytes,
                                 "output": run.output[-20_000:]}
