@@ -46,9 +46,9 @@ if "nbformat" not in sys.modules:
     skip_rfc3987_syntax()
 
 from .atomic import write_atomic  # noqa: E402
+from .command_line import bundle_at, distinct_names, exits_on_error  # noqa: E402
 from .grading import cgroup, feedback, harness, limits as limits_module, results  # noqa: E402
 from .grading import evidence_run, gradebook, sandbox, shards  # noqa: E402
-from .grading.bundle import BundleError, load_bundle  # noqa: E402
 from .grading.results import CheckResult  # noqa: E402
 from .grading.submission import (InvalidSubmission, content_digest, read_submission,  # noqa: E402
                                  submission_name)
@@ -242,14 +242,6 @@ def _tail(path, limit):
         return ""
 
 
-def name_clashes(paths):
-    """{name: [paths]} of submissions that would share a results folder."""
-    by_name = {}
-    for path in paths:
-        by_name.setdefault(submission_name(path).lower(), []).append(str(path))
-    return {name: found for name, found in by_name.items() if len(found) > 1}
-
-
 def stale_files(results_dir, names):
     """The staging and set-aside folders an interrupted run left for these submissions.
 
@@ -293,6 +285,7 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+@exits_on_error
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     limits = limits_module.from_options(args)
@@ -303,11 +296,7 @@ def main(argv=None):
         except shards.ShardError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-    try:
-        bundle = load_bundle(args.autograder)
-    except BundleError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    bundle = bundle_at(args.autograder)
     try:
         isolation = sandbox.detect(insecure=args.insecure_no_sandbox)
     except sandbox.SandboxUnavailable as error:
@@ -323,13 +312,7 @@ def main(argv=None):
                   f"Python installation to the student's code, so it would see it. Keep the "
                   f"bundle, the results and the submissions outside {root}.", file=sys.stderr)
             return 2
-    clashes = name_clashes(args.submissions)
-    if clashes:
-        print("error: these submissions would have the same results folder; rename one of each:",
-              file=sys.stderr)
-        for name, paths in sorted(clashes.items()):
-            print(f"  {name}: {', '.join(paths)}", file=sys.stderr)
-        return 2
+    distinct_names(args.submissions)
     if isolation.warning:
         print(f"WARNING: {isolation.warning}", file=sys.stderr)
     paths = args.submissions

@@ -34,9 +34,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .grade import name_clashes
+from .command_line import CommandError, bundle_at, distinct_names, exits_on_error
 from .grading import limits as limits_module
-from .grading.bundle import BundleError, load_bundle
 from .grading.gradebook import GRADEBOOK, graded, write_gradebook
 from .grading.submission import submission_name
 
@@ -136,24 +135,14 @@ class SubmitError(RuntimeError):
     """sbatch refused a job."""
 
 
+@exits_on_error
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    try:
-        bundle = load_bundle(args.autograder)
-    except BundleError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    clashes = name_clashes(args.submissions)
-    if clashes:
-        print("error: these submissions would have the same results folder; rename one of each:",
-              file=sys.stderr)
-        for name, paths in sorted(clashes.items()):
-            print(f"  {name}: {', '.join(paths)}", file=sys.stderr)
-        return 2
+    bundle = bundle_at(args.autograder)
+    distinct_names(args.submissions)
     if not args.dry_run and shutil.which("sbatch") is None:
-        print("error: sbatch not found: run this on a node that submits Slurm jobs (a login "
-              "node), or give --dry-run to write the scripts only", file=sys.stderr)
-        return 2
+        raise CommandError("sbatch not found: run this on a node that submits Slurm jobs (a "
+                           "login node), or give --dry-run to write the scripts only")
     results_dir = Path(args.out).resolve()
     autograder = Path(args.autograder).resolve()
     paths = [str(Path(path).resolve()) for path in args.submissions]

@@ -31,12 +31,13 @@ import os
 import shutil
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from grading_fixtures import blocking_folder
 
 NOBODY = 65534
 KIT_ROOT = Path(__file__).resolve().parents[1]
@@ -112,14 +113,6 @@ def _program(name):
 # --------------------------------------------------------------------------
 # The mount namespace that lets an ordinary user reach the exposed paths
 
-def _blocking_folder(path):
-    """The outermost folder on the way to path that others may not enter, or None."""
-    current = Path("/")
-    for part in Path(path).resolve().parts[1:]:
-        current = current / part
-        if current.is_dir() and not os.stat(current).st_mode & stat.S_IXOTH:
-            return current
-    return None
 
 
 def namespace(expose, writable=()):
@@ -145,7 +138,7 @@ def namespace(expose, writable=()):
     binds = {}                      # hidden folder -> [(path, read-only)]
     for paths, read_only in ((expose, True), (writable, False)):
         for path in paths:
-            folder = _blocking_folder(path)
+            folder = blocking_folder(path)
             if folder is not None:
                 binds.setdefault(folder, []).append((Path(path).resolve(), read_only))
     # --die-with-parent: what runs inside is killed with bwrap, so a timeout that kills
@@ -460,7 +453,7 @@ class SlurmCluster:
 
     def _writable(self):
         """The cluster's folder, bound read-write if it lies in a folder others may not enter."""
-        return [self.folder] if _blocking_folder(self.folder) is not None else []
+        return [self.folder] if blocking_folder(self.folder) is not None else []
 
     def _write_munge_key(self):
         # munged wants a key of at least 32 bytes that only its user may read.

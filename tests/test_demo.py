@@ -209,6 +209,7 @@ def slider_values(app):
     return W, b
 
 
+@pytest.mark.slow
 def test_the_step_button_lowers_the_loss_and_moves_the_sliders():
     app = demo.LinearClassifierDemo(n_per_class=5, seed=2)
     assert app.evaluation.ok and not app.step_button.disabled
@@ -231,6 +232,7 @@ def test_the_step_button_lowers_the_loss_and_moves_the_sliders():
     np.testing.assert_allclose(slider_values(app)[0], app.W)
 
 
+@pytest.mark.slow
 def test_reset_randomize_and_the_other_controls():
     app = demo.LinearClassifierDemo(n_per_class=5, seed=2)
     W0, b0, X0 = app.W.copy(), app.b.copy(), app.X.copy()

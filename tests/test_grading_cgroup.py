@@ -10,11 +10,13 @@ kernel's enforcement of them.
 import subprocess
 import sys
 
+import pytest
 
 import grading_fixtures as fx
 from instructor.grading import cgroup
 
 
+@pytest.mark.slow
 def test_v1_memory_limit_holds_for_all_processes_together():
     if not fx.machine()["cgroup"]:
         fx.need("a writable cgroup hierarchy (the grader as root)", "the per-submission limits")

@@ -176,6 +176,7 @@ def test_two_shards_at_once_into_one_folder_give_the_gradebook_of_one_grader(tmp
             (whole / path.name / "feedback.md").read_text()
 
 
+@pytest.mark.slow
 def test_the_slurm_command_writes_an_array_of_n_shards_and_a_gradebook_job_after_it(tmp_path):
     bundle = fx.make_bundle(tmp_path / "autograder")
     paths = batch_of_six(tmp_path / "subs")

@@ -221,6 +221,7 @@ def test_stopping_the_worker_closes_the_open_session_s_channels(mod):
     assert mod.double(3) == 6                      # a fresh worker next time
 
 
+@pytest.mark.slow
 def test_a_call_past_its_time_is_stopped_and_the_next_one_gets_a_fresh_process(mod):
     start = time.monotonic()
     with pytest.raises(links.CallTimedOut, match=r"sleep\(\) ran longer than 5 s"):
@@ -248,6 +249,7 @@ def test_arguments_that_cannot_cross_are_refused_before_the_call(mod):
         mod.double(lambda: 1)
 
 
+@pytest.mark.slow
 def test_the_student_s_processes_are_stopped_while_paused(mod):
     mod.spin()                                     # a thread that counts as fast as it can
     before = mod.spun()
@@ -392,6 +394,7 @@ def use_pids(count):
 '''
 
 
+@pytest.mark.slow
 def test_process_ids_say_nothing_of_the_check_before(tmp_path, monkeypatch):
     if not fx.machine()["bubblewrap"]:
         fx.need("bubblewrap (the sandbox)", "a pid namespace of the worker's own")
@@ -446,6 +449,7 @@ def _import_events(sources, folder, monkeypatch, package):
     return outcomes, [json.loads(line) for line in lines]
 
 
+@pytest.mark.slow
 def test_a_module_that_does_not_import_is_told_once_with_its_line(tmp_path, monkeypatch):
     source = "def f():\n    return 1\n\nraise RuntimeError('at import')\n"
     outcomes, events = _import_events({"brokenpkg/__init__.py": "", "brokenpkg/mod.py": source},

@@ -17,7 +17,6 @@ import csv
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -36,21 +35,13 @@ pytestmark = [pytest.mark.skipif(not MACHINE["linux"], reason="the grader runs o
               pytest.mark.slow]
 
 
-def _blocking_folder(path):
-    """The outermost folder on the way to path that others may not enter, or None."""
-    current = Path("/")
-    for part in Path(path).resolve().parts[1:]:
-        current = current / part
-        if current.is_dir() and not os.stat(current).st_mode & stat.S_IXOTH:
-            return current
-    return None
 
 
 def as_ordinary_user(argv, needed):
     """argv run as uid 65534, with every folder in ``needed`` reachable (read-only)."""
     hidden = {}
     for path in needed:
-        folder = _blocking_folder(path)
+        folder = fx.blocking_folder(path)
         if folder is not None:
             hidden.setdefault(folder, []).append(Path(path).resolve())
     command = ["bwrap", "--dev-bind", "/", "/"]

@@ -557,6 +557,7 @@ def _bound_names(source):
     return names
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("own_kernel_spec", [False, True])
 def test_executing_a_notebook_leaves_no_kernel_running(tmp_path, own_kernel_spec):
     kernel_dir = None
@@ -574,6 +575,7 @@ def test_executing_a_notebook_leaves_no_kernel_running(tmp_path, own_kernel_spec
         os.kill(kernel_pid, 0)
 
 
+@pytest.mark.slow
 def test_executing_a_notebook_prints_no_warning_the_user_cannot_act_on(tmp_path, capfd):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('hello')")])
     executed = nbtools.execute(nb, cwd=tmp_path, timeout=60)

@@ -106,6 +106,7 @@ def all_figures(X, y, names, shape):
 IMAGE_GRIDS = {"show_samples_per_class", "show_weight_templates"}
 
 
+@pytest.mark.slow
 def test_every_helper_returns_a_labelled_figure_that_saves(data, tmp_path):
     figures = all_figures(*data)
     assert set(figures) == set(plotting.__all__)  # none left untested
@@ -131,6 +132,7 @@ def test_every_helper_returns_a_labelled_figure_that_saves(data, tmp_path):
                 assert colour_bar.get_ylabel().strip(), name
 
 
+@pytest.mark.slow
 def test_helpers_change_no_global_state_and_close_nothing(data):
     before = dict(matplotlib.rcParams)
     mine = plt.figure()

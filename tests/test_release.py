@@ -560,6 +560,7 @@ def test_selfcheck_refuses_edited_pristine_checks(student_kit):
     assert "were changed or removed (1_demo.ipynb)" in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_the_kit_holds_the_one_kit_contract_and_its_scripts_refuse_to_run_without_it(
         student_kit):
     kit = student_kit
@@ -714,6 +715,7 @@ REFUSALS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(REFUSALS))
 def test_refusals_build_nothing(case, source, previous_out, capsys):
     change, message = REFUSALS[case]
@@ -735,6 +737,7 @@ def _leaning_check(nb):
     nb.cells.insert(6, check_cell("print(STATE['n'])", "5\n", "leaning", 1, count=7))
 
 
+@pytest.mark.slow
 def test_refuses_a_check_that_depends_on_an_earlier_cell(source, tmp_path, capsys):
     edit_notebook(source, _leaning_check)
     code = rel.main([str(tmp_path / "out"), "--source", str(source), "--execute", "full"])
@@ -761,6 +764,7 @@ def test_refuses_an_out_that_is_not_a_previous_release(source, tmp_path):
         rel.release(source, source / "assignment" / "out", mode="checks")
 
 
+@pytest.mark.slow
 def test_replaces_a_previous_release_and_keeps_it_when_the_build_fails(
         source, previous_out, monkeypatch):
     def broken(*args, **kwargs):
@@ -781,6 +785,7 @@ def test_replaces_a_previous_release_and_keeps_it_when_the_build_fails(
     assert sorted(p.name for p in previous_out.parent.iterdir()) == ["out", "source"]
 
 
+@pytest.mark.slow
 def test_cli(source, tmp_path):
     out = tmp_path / "cli-out"
     done = subprocess.run([PYTHON, "-m", "instructor", "release", str(out), "--source",

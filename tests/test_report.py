@@ -139,6 +139,7 @@ def report(*args):
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_the_report_command_lists_the_copied_pair_and_keeps_an_existing_file(tmp_path):
     bundle, out = make_batch(tmp_path)
     target = tmp_path / "report.html"

@@ -4,9 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_the_test_command_prints_each_skip_reason(tmp_path):
     (tmp_path / "test_skipping.py").write_text(
         "import pytest\n\n\ndef test_needs_a_cluster():\n"

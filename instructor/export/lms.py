@@ -36,6 +36,7 @@ import sys
 from pathlib import Path
 
 from ..atomic import write_atomic
+from ..command_line import CommandError, exits_on_error, new_file
 from ..grading.gradebook import GradebookError, graded
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -148,6 +149,7 @@ def export(platform, results_dir, roster_path, assignment, id_column=None):
     return text, notes
 
 
+@exits_on_error
 def main(argv):
     parser = argparse.ArgumentParser(prog="python -m instructor export canvas|moodle",
                                      description=__doc__.split("\n\n")[0].strip("`: "))
@@ -163,16 +165,12 @@ def main(argv):
                         help="Moodle: the roster's column that identifies a user")
     parser.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     args = parser.parse_args(argv)
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        print(f"error: {out} already exists; give --force to overwrite it", file=sys.stderr)
-        return 2
+    out = new_file(args.out, args.force)
     try:
         text, notes = export(args.platform, Path(args.results), args.roster, args.assignment,
                              args.id_column)
     except ExportError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        raise CommandError(str(error)) from None
     write_atomic(out, text)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)

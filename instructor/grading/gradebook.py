@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from ..atomic import write_atomic
+from ..command_line import CommandError, bundle_at, exits_on_error
 from .results import load_result
 
 GRADEBOOK = "gradebook.csv"
@@ -88,6 +89,7 @@ def write_gradebook(results_dir, fingerprint=None, check_ids=None):
     return records
 
 
+@exits_on_error
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m instructor gradebook",
@@ -99,22 +101,15 @@ def main(argv=None):
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     results_dir = Path(args.results)
     if not results_dir.is_dir():
-        print(f"error: {results_dir} is not a folder of results", file=sys.stderr)
-        return 2
+        raise CommandError(f"{results_dir} is not a folder of results")
     fingerprint = check_ids = None
     if args.autograder:
-        from .bundle import BundleError, load_bundle
-        try:
-            bundle = load_bundle(args.autograder)
-        except BundleError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
+        bundle = bundle_at(args.autograder)
         fingerprint, check_ids = bundle.fingerprint, [c.id for c in bundle.checks]
     try:
         records = write_gradebook(results_dir, fingerprint, check_ids)
     except GradebookError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        raise CommandError(str(error)) from None
     print(f"{results_dir / GRADEBOOK}: {len(records)} submission(s)")
     return 0
 

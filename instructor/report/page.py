@@ -18,10 +18,9 @@ import base64
 import html
 import io
 import statistics
-import sys
-from pathlib import Path
 
 from ..atomic import write_atomic
+from ..command_line import CommandError, bundle_at, exits_on_error, new_file
 from ..grading.gradebook import GradebookError, graded
 from . import analysis, similarity
 
@@ -165,6 +164,7 @@ def student_code(records, bundle):
     return codes, note
 
 
+@exits_on_error
 def main(argv):
     parser = argparse.ArgumentParser(prog="python -m instructor report",
                                      description="One HTML page on a graded batch.")
@@ -179,26 +179,14 @@ def main(argv):
                         help="leave out the similar submissions (it compares every pair)")
     parser.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     args = parser.parse_args(argv)
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        print(f"error: {out} already exists; give --force to overwrite it", file=sys.stderr)
-        return 2
-    bundle = None
-    if args.autograder:
-        from ..grading.bundle import BundleError, load_bundle
-        try:
-            bundle = load_bundle(args.autograder)
-        except BundleError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
+    out = new_file(args.out, args.force)
+    bundle = bundle_at(args.autograder) if args.autograder else None
     try:
         records = graded(args.results, bundle.fingerprint if bundle else None)
     except (GradebookError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        raise CommandError(str(error)) from None
     if not records:
-        print(f"error: {args.results} holds no result of this bundle", file=sys.stderr)
-        return 2
+        raise CommandError(f"{args.results} holds no result of this bundle")
     pairs, note = None, ""
     if args.no_similarity:
         note = "Left out (--no-similarity)."
