@@ -9,14 +9,15 @@ Usage (from the kit's root)::
 Prints a table and writes the same figures as JSON to the path it prints
 (``benchmarks/results/``, not committed). Times are the best of several
 repeats (the least disturbed by the rest of the machine); a figure and its
-floor are measured interleaved, call by call. Targets (issue 6):
+floor are measured interleaved, call by call. Targets (issues 6 and 20):
 
-- a vectorized loss at most 1.1x its two unavoidable matrix products, each
-  in the faster of its two orientations;
-- one training iteration (batch 200) at most 1.5x that batch's products (also
-  reported, to show where the rest goes: the iteration against gathering the
-  batch plus the products, that gather against a plain copy, and what a
-  sampler that copies nothing would reach);
+- a vectorized loss at most 1.2x its two unavoidable matrix products at
+  N = 500 and 1.1x at N = 10,000 (float32), each product in the faster of
+  its two orientations;
+- one training iteration (batch 200) at most 1.3x gathering its random batch
+  plus that batch's products (also reported: the iteration against the
+  products alone, the gather against a plain copy, and what a sampler that
+  copies nothing would reach);
 - loading and preprocessing CIFAR-10 at most 3 s;
 - every notebook on CIFAR-10-sized data at most 45 s and 1 GB (a student's Run All).
 """
@@ -44,6 +45,10 @@ from assignment.classifiers import (LinearSVM, softmax_loss_naive,  # noqa: E402
 from benchmarks.synthetic_cifar import write_cifar10  # noqa: E402
 
 D, C = 3073, 10
+# Targets (issue 20): a vectorized loss against its two products, by N (at N = 500 the
+# fifteen small calls besides the products are 10 to 20% of a loss), and a training
+# iteration against its batch's gather plus the products.
+LOSS_TARGETS = {500: 1.2, 10_000: 1.1, "iteration": 1.3}
 
 
 def best_times(functions, repeat):
@@ -90,7 +95,8 @@ def bench_losses(dtype):
     """Vectorized losses against their two matrix products and two passes over X."""
     rows = []
     rng = np.random.default_rng(0)
-    for N in (500, 10_000):
+    # float64 runs only at N = 500, the gradient checks' size: the kit never runs it larger.
+    for N in (500, 10_000) if dtype == np.float32 else (500,):
         X = rng.standard_normal((N, D)).astype(dtype)
         W = (0.001 * rng.standard_normal((D, C))).astype(dtype)
         y = rng.integers(0, C, size=N)
@@ -109,7 +115,8 @@ def bench_losses(dtype):
         for name, seconds in zip(losses, times[len(pairs):]):
             rows.append({"what": f"{name}_loss_vectorized N={N} {np.dtype(dtype).name} / products",
                          "seconds": seconds, "floor_seconds": floor, "ratio": seconds / floor,
-                         "at_most": 1.1, "ratio_to_two_passes_over_X": seconds / two_passes})
+                         "at_most": LOSS_TARGETS[N],
+                         "ratio_to_two_passes_over_X": seconds / two_passes})
     return rows
 
 
@@ -202,8 +209,11 @@ def bench_training_iteration(dtype, num_train=49_000, batch_size=200, num_iters=
         return {"what": f"{what}, {label}", "seconds": seconds,
                 "floor_seconds": floor_seconds, "ratio": seconds / floor_seconds, **target}
 
-    return [ratio_row("training iteration / products", iteration, floor, at_most=1.5),
-            ratio_row("training iteration / (gather + products)", iteration, gathered),
+    # The target is against the gather plus the products: the gather runs at this
+    # machine's copy speed, so no sampler that copies its batch gets nearer the products.
+    return [ratio_row("training iteration / products", iteration, floor),
+            ratio_row("training iteration / (gather + products)", iteration, gathered,
+                      at_most=LOSS_TARGETS["iteration"]),
             # The least any sampler that copies its batch could reach.
             ratio_row("gather + products / products", gathered, floor),
             ratio_row("gather + products / (block copy + products)", gathered, block_copied),
@@ -342,7 +352,7 @@ def bench_grading(scratch):
                PYTHONPATH=str(KIT_ROOT), **threads)
     # An empty configuration pins pytest's rootdir to the copy; like the grader's harness,
     # a plugin loaded before nbval spares it the grammars of rfc3987_syntax (see the
-    # README's Performance).
+    # benchmarks/README.md).
     (one_process / "pytest.ini").write_text("[pytest]\n")
     (one_process / "no_rfc3987.py").write_text(
         "import sys\nsys.modules.setdefault('rfc3987_syntax', None)\n")
