@@ -7,6 +7,7 @@
     python -m instructor slurm SUBMISSION... --autograder OUT/autograder --out RESULTS --shards N
         [--max-running M] [-- extra sbatch options]
     python -m instructor export canvas|moodle RESULTS --roster roster.csv --out grades.csv
+    python -m instructor export gradescope OUT/autograder --out autograder.zip
     python -m instructor report RESULTS --out report.html [--autograder OUT/autograder]
     python -m instructor notebooks NOTEBOOK...   (store fresh reference check outputs)
 """
@@ -40,7 +41,10 @@ def main(argv=None):
     elif command == "gradebook":
         from .grading.gradebook import main as run
     elif command == "export":
-        from .export.lms import main as run
+        if rest[:1] == ["gradescope"]:
+            from .export.gradescope import main as run
+        else:
+            from .export.lms import main as run
     elif command == "report":
         from .report.page import main as run
     elif command == "notebooks":

@@ -101,8 +101,30 @@ def fenced(text, indent=""):
     return [indent + fence, *[indent + line for line in text.splitlines()], indent + fence]
 
 
-def render(record, answers):
+def check_markdown(check):
+    """One check's lines of feedback (Markdown): its verdict, points and reason, then,
+    for a failed public check, the expected output and the student's or the traceback.
+
+    A failed hidden check says only the kind of failure (:func:`.results.hidden_reason`).
+    """
+    mark = "PASS" if check["passed"] else "FAIL"
+    kind = " (hidden)" if check["hidden"] else ""
+    earned = check["points"] if check["passed"] else 0
+    reason = check["reason"]
+    if check["hidden"] and not check["passed"]:
+        reason = hidden_reason(check.get("kind", ""), reason)
+    lines = [f"- **{mark}** `{check['id']}`{kind}, {check['notebook']}: "
+             f"{earned}/{check['points']} — {inline(reason)}"]
+    if check.get("diff") and not check["passed"] and not check["hidden"]:
+        lines += ["", *fenced(cap(check["diff"], 3000), "  "), ""]
+    return lines
+
+
+def render(record, answers, with_checks=True):
     """The feedback text (Markdown) for one result record.
+
+    ``with_checks`` False leaves out the list of checks (a platform that shows
+    each check apart, as Gradescope does, gets them from :func:`check_markdown`).
 
     Nothing the student's code printed or raised in a hidden check is shown:
     only the kind of failure. Every text that came from the submission (file
@@ -119,19 +141,10 @@ def render(record, answers):
     if record.get("notes"):
         lines.append("")
     checks = record.get("checks", [])
-    if checks:
+    if checks and with_checks:
         lines += ["## Checks", ""]
         for check in checks:
-            mark = "PASS" if check["passed"] else "FAIL"
-            kind = " (hidden)" if check["hidden"] else ""
-            earned = check["points"] if check["passed"] else 0
-            reason = check["reason"]
-            if check["hidden"] and not check["passed"]:
-                reason = hidden_reason(check.get("kind", ""), reason)
-            lines.append(f"- **{mark}** `{check['id']}`{kind}, {check['notebook']}: "
-                         f"{earned}/{check['points']} — {inline(reason)}")
-            if check.get("diff") and not check["passed"] and not check["hidden"]:
-                lines += ["", *fenced(cap(check["diff"], 3000), "  "), ""]
+            lines += check_markdown(check)
         lines.append("")
     not_implemented = [c["id"] for c in checks if c["reason"].startswith("not implemented")]
     hints = []
