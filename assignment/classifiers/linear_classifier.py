@@ -8,6 +8,7 @@ else (the self-check refuses any other import).
 
 import numpy as np
 
+from .input_checks import check_prediction_data, check_training_data
 from .linear_svm import svm_loss_vectorized
 from .softmax import softmax_loss_vectorized
 
@@ -59,20 +60,13 @@ class LinearClassifier:
         list of float
             The loss of each iteration's minibatch, ``num_iters`` entries.
         """
-        X, y = np.asarray(X), np.asarray(y)
-        _check_features(X)
-        _check_labels(X, y, None if self.W is None else self.W.shape[1])
+        X, y = check_training_data(X, y, self.W)
         num_train, dim = X.shape
         if self.W is None:
             num_classes = int(y.max()) + 1
             # Small random weights: every score starts near 0.
             dtype = X.dtype if X.dtype.kind == "f" else np.float64
             self.W = 0.001 * self.rng.standard_normal((dim, num_classes)).astype(dtype)
-        elif self.W.shape[0] != dim:
-            raise ValueError(
-                f"X has {dim} features per row but this classifier was trained "
-                f"on {self.W.shape[0]}: W has shape {self.W.shape}. Use the "
-                f"same preprocessing, or a new classifier.")
 
         loss_history = []
         for it in range(num_iters):
@@ -115,17 +109,7 @@ class LinearClassifier:
         y_pred : ndarray of int, shape (N,)
             The class with the highest score for each row.
         """
-        if self.W is None:
-            raise ValueError(
-                "This classifier has no weights yet: call train(X, y) before "
-                "predict(X).")
-        X = np.asarray(X)
-        _check_features(X)
-        if X.shape[1] != self.W.shape[0]:
-            raise ValueError(
-                f"X has {X.shape[1]} features per row (shape {X.shape}) but W "
-                f"has {self.W.shape[0]} rows (shape {self.W.shape}). Use the "
-                f"same preprocessing as for training (bias column included).")
+        X = check_prediction_data(X, self.W)
 
         # TODO (2_svm.ipynb, section 6): Return the class with the highest
         # score for each row of X.
@@ -162,50 +146,3 @@ class Softmax(LinearClassifier):
 
     def loss(self, X_batch, y_batch, reg):
         return softmax_loss_vectorized(self.W, X_batch, y_batch, reg)
-
-
-def _check_features(X):
-    """Raise ValueError unless X is a 2-D array of finite numbers."""
-    if X.ndim != 2:
-        raise ValueError(
-            f"X must be 2-D, one example per row (N, D); got shape {X.shape}. "
-            f"Flatten images first, e.g. X.reshape(len(X), -1).")
-    if X.dtype.kind not in "biuf":
-        raise ValueError(f"X must hold numbers; got dtype {X.dtype}.")
-    if X.dtype.kind != "f" or _all_finite(X):
-        return
-    bad = np.argwhere(~np.isfinite(X))[0]
-    raise ValueError(
-        f"X (shape {X.shape}) contains NaN or inf, first at row {bad[0]}, "
-        f"column {bad[1]}. Check the preprocessing that produced it.")
-
-
-def _all_finite(X):
-    """True if the float array X (N, D) holds no NaN and no inf."""
-    # A NaN or an inf makes its row's sum NaN or inf, and a product with a
-    # vector of ones sums every row in one multithreaded pass over X, several
-    # times faster than np.isfinite(X).all(), min() or max(), and with no
-    # temporary as large as X. A sum can also overflow to inf when the
-    # entries are finite but huge: only then look at every entry.
-    with np.errstate(over="ignore", invalid="ignore"):  # inf - inf is expected here
-        row_sums = X @ np.ones(X.shape[1], dtype=X.dtype)
-    return bool(np.isfinite(row_sums).all()) or bool(np.isfinite(X).all())
-
-
-def _check_labels(X, y, num_classes):
-    """Raise ValueError unless y holds one label in 0..C-1 per row of X."""
-    if y.ndim != 1 or len(y) != len(X):
-        raise ValueError(
-            f"X and y must have the same length, one label per row of X: "
-            f"X has shape {X.shape}, y has shape {y.shape}.")
-    if len(y) == 0:
-        raise ValueError("X and y are empty: there is nothing to train on.")
-    if y.dtype.kind not in "iu":
-        raise ValueError(
-            f"y must hold integer labels; got dtype {y.dtype}. "
-            f"Convert with y.astype(int) if the values are whole numbers.")
-    top = "C-1" if num_classes is None else str(num_classes - 1)
-    if y.min() < 0 or (num_classes is not None and y.max() >= num_classes):
-        raise ValueError(
-            f"Labels must lie in 0..{top}; y (shape {y.shape}) holds values "
-            f"from {y.min()} to {y.max()}.")

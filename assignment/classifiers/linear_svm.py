@@ -100,7 +100,10 @@ def svm_loss_vectorized(W, X, y, reg):
     8 to 14 times as long. Write the products with ``@`` (or ``np.dot``):
     ``np.einsum`` without ``optimize=True`` can take 3 to 7 times as long.
     """
+    loss = 0.0
+    dW = np.zeros_like(W)
     num_train = X.shape[0]
+    # One index per example: scores[rows, y] picks each row's correct-class score.
     rows = np.arange(num_train)
 
     # TODO (2_svm.ipynb, section 5): Compute the loss without any loop over
