@@ -1,6 +1,6 @@
 """The autograder bundle made by ``python -m instructor release OUT`` (``OUT/autograder``).
 
-Layout (see ``instructor.release.AUTOGRADER_README``): ``manifest.json``
+Layout (see ``instructor.release.autograder.AUTOGRADER_README``): ``manifest.json``
 (student files, every check with id, points, hidden, notebook), ``kit/`` (the
 pristine provided files, student files as stubs), ``checks/`` (checks-only
 notebooks with the reference outputs) and ``notebooks/`` (the full ones).
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import notebooks as nbs
+from ..manifest import Manifest, ManifestError
 
 
 class BundleError(ValueError):
@@ -94,28 +95,30 @@ def load_bundle(root):
     if not manifest_path.is_file():
         raise BundleError(f"{root} is not an autograder bundle (no manifest.json); "
                           "make one with `python -m instructor release OUT`.")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    layout = manifest.get("layout", {})
-    kit = root / layout.get("kit", "kit")
-    folder = root / layout.get("checks", "checks")
+    try:
+        manifest = Manifest.from_json(json.loads(manifest_path.read_text(encoding="utf-8")))
+    except (ValueError, ManifestError) as error:
+        raise BundleError(f"{manifest_path}: {error}") from None
+    kit = root / manifest.layout.kit
+    folder = root / manifest.layout.checks
     if not kit.is_dir() or not folder.is_dir():
         raise BundleError(f"{root} lacks {kit.name}/ or {folder.name}/.")
-    listing = manifest.get("notebooks") or [{"name": p.name} for p in sorted(folder.glob("*.ipynb"))]
     notebooks, checks, digest = {}, [], hashlib.sha256(manifest_path.read_bytes())
-    by_id = {entry["id"]: entry for entry in manifest.get("checks", [])}
-    for entry in sorted(listing, key=lambda e: e["name"]):
-        path = folder / entry["name"]
+    by_id = {entry.id: entry for entry in manifest.checks}
+    for entry in sorted(manifest.notebooks, key=lambda e: e.name):
+        path = folder / entry.name
         if not path.is_file():
             raise BundleError(f"{path} is listed in the manifest but missing.")
         digest.update(path.read_bytes())
         found = nbs.checks(nbs.read(path))
         if not found:
             continue            # nothing to grade: no kernel to start for it
-        notebooks[entry["name"]] = path
+        notebooks[entry.name] = path
         for _, info in found:
-            listed = by_id.get(info["id"], {})
-            checks.append(Check(str(info["id"]), int(listed.get("points", info["points"]) or 0),
-                                bool(listed.get("hidden", info["hidden"])), entry["name"]))
+            listed = by_id.get(info["id"])
+            points, hidden = (listed.points, listed.hidden) if listed else (info["points"],
+                                                                             info["hidden"])
+            checks.append(Check(str(info["id"]), int(points or 0), bool(hidden), entry.name))
     ids = [check.id for check in checks]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -123,10 +126,10 @@ def load_bundle(root):
     missing = sorted(set(by_id) - set(ids))
     if missing:
         raise BundleError(f"Checks in the manifest but not in the notebooks: {', '.join(missing)}.")
-    student_files = list(manifest.get("student_files", []))
+    student_files = list(manifest.student_files)
     if not student_files:
         raise BundleError("The manifest lists no student files.")
-    reference = root / layout.get("reference", "reference")
+    reference = root / manifest.layout.reference
     if reference.is_dir():
         for path in sorted(reference.rglob("*.py")):
             digest.update(path.relative_to(reference).as_posix().encode() + b"\0" + path.read_bytes())
