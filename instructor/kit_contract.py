@@ -129,10 +129,10 @@ def allowed_import(module):
 # `raise NotImplementedError('Implement this part of F in FILE ...')` or
 # `dW = Unfinished('Implement this part of F in FILE ...')`.
 STUB_MESSAGE = "Implement this part of"
-# The stub's call as the release writes it (the message's repr as its first
-# argument): a line holding this is a stub, not any NotImplementedError (an
-# abstract method may raise one on purpose).
-STUB_CALL = "('" + STUB_MESSAGE + " "
+# The start of a stub's message as the release writes it (a string literal on a
+# line of its own, under the call): a line holding this is a stub, not any
+# NotImplementedError (an abstract method may raise one on purpose).
+STUB_CALL = "'" + STUB_MESSAGE + " "
 
 # The grader finds a written answer by this mark, in the question's markdown
 # cell; pack_submission.py tells a student which questions still lack one.

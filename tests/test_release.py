@@ -7,6 +7,7 @@ the reference, and install the kit from its own README in a fresh virtual
 environment.
 """
 
+import ast
 import json
 import os
 import re
@@ -218,14 +219,20 @@ def test_stub_names_function_and_file_and_keeps_indentation_and_todo():
     assert "BEGIN SOLUTION" not in stubbed and "END SOLUTION" not in stubbed
     assert "secret" not in stubbed
     assert "    # TODO (1_demo.ipynb, section 1): Add a and b into total.\n" in stubbed
-    assert ("    raise NotImplementedError('Implement this part of add in assignment/mod.py "
-            "(asked for in 1_demo.ipynb, section 1)')\n" in stubbed)
-    assert ("        raise NotImplementedError('Implement this part of Thing.double in "
-            "assignment/mod.py (asked for in 1_demo.ipynb, section 1)')\n" in stubbed)
-    assert ("Thing.triple in assignment/mod.py (TODO 1 of 2 in this function; asked for in "
-            "1_demo.ipynb, section 2)") in stubbed
-    assert ("Thing.triple in assignment/mod.py (TODO 2 of 2 in this function; asked for in "
-            "1_demo.ipynb, section 2)") in stubbed
+    assert ("    # Your code here, in place of this stub:\n"
+            "    raise NotImplementedError(\n"
+            "        'Implement this part of add in assignment/mod.py '\n"
+            "        '(asked for in 1_demo.ipynb, section 1)')\n" in stubbed)
+    assert ("        raise NotImplementedError(\n"
+            "            'Implement this part of Thing.double in assignment/mod.py '\n"
+            "            '(asked for in 1_demo.ipynb, section 1)')\n" in stubbed)
+    assert ("Thing.triple in assignment/mod.py '\n"
+            "            '(TODO 1 of 2 in this function; asked for in 1_demo.ipynb, section 2)')"
+            ) in stubbed
+    assert ("Thing.triple in assignment/mod.py '\n"
+            "            '(TODO 2 of 2 in this function; asked for in 1_demo.ipynb, section 2)')"
+            ) in stubbed
+    assert max(len(line) for line in stubbed.splitlines()) <= 100
     namespace = {}
     exec(compile(stubbed, "mod.py", "exec"), namespace)  # imports fine
     with pytest.raises(NotImplementedError, match="add in assignment/mod.py"):
@@ -249,8 +256,9 @@ def loss_and_grad(x):
 
 def test_an_unfinished_stub_lets_the_code_around_it_run_and_stops_any_use_of_its_value():
     stubbed = rel.stub_source(UNFINISHED_MOD, "assignment/lossy.py")
-    assert "grad = Unfinished('Implement this part of loss_and_grad in assignment/lossy.py " \
-           "(asked for in 1_demo.ipynb, section 1)')\n" in stubbed
+    assert ("grad = Unfinished(\n"
+            "        'Implement this part of loss_and_grad in assignment/lossy.py '\n"
+            "        '(asked for in 1_demo.ipynb, section 1)')\n") in stubbed
     namespace = {}
     exec(compile(stubbed, "lossy.py", "exec"), namespace)
     loss, grad = namespace["loss_and_grad"](3.0)
@@ -313,13 +321,18 @@ def test_stubs_of_the_real_student_files_compile_and_name_their_functions():
         source = (REPO / name).read_text(encoding="utf-8")
         stubbed = rel.stub_source(source, name)
         compile(stubbed, name, "exec")
-        messages = re.findall(r"(?:raise NotImplementedError\(|dW = Unfinished\((?:\n +)?)"
-                              r"'Implement this part of (\S+) in (\S+?) \("
-                              r"(?:TODO \d+ of \d+ in this function; )?"
-                              r"asked for in \d_\w+\.ipynb, section \d+\)'"
-                              r"(?:\)|,\n +previous=dW\))\n", stubbed)
-        assert len(messages) == len(find_regions(source, name))
-        assert all(file == name for _, file in messages)
+        # Each stub is a call, NotImplementedError(...) or Unfinished(...), whose first
+        # argument (string literals on lines of their own, joined) is its message.
+        calls = [node for node in ast.walk(ast.parse(stubbed)) if isinstance(node, ast.Call)
+                 and getattr(node.func, "id", None) in ("NotImplementedError", "Unfinished")
+                 and str(getattr(node.args[0], "value", "")).startswith("Implement this part")]
+        messages = [re.fullmatch(r"Implement this part of (\S+) in (\S+?) \("
+                                 r"(?:TODO \d+ of \d+ in this function; )?"
+                                 r"asked for in \d_\w+\.ipynb, section \d+\)",
+                                 call.args[0].value) for call in calls]
+        assert len(messages) == len(find_regions(source, name)) and all(messages), messages
+        assert all(match.group(2) == name for match in messages)
+        assert max(len(line) for line in stubbed.splitlines()) <= 100
 
 
 # --------------------------------------------------------------------------
@@ -441,9 +454,11 @@ def test_selfcheck_fails_on_stubs_and_passes_with_the_reference(fake_release, st
 
     # A half-done file: one check passes, and the summary says which.
     text = (kit / "assignment/mod.py").read_text()
-    text = text.replace("raise NotImplementedError('Implement this part of add in "
-                        "assignment/mod.py (asked for in 1_demo.ipynb, section 1)')",
+    text = text.replace("raise NotImplementedError(\n"
+                        "        'Implement this part of add in assignment/mod.py '\n"
+                        "        '(asked for in 1_demo.ipynb, section 1)')",
                         "total = a + b")
+    assert "total = a + b" in text
     (kit / "assignment/mod.py").write_text(text)
     half = run_selfcheck(kit)
     assert "PASS  add_small  (2 pt)" in half.stdout

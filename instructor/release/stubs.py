@@ -31,6 +31,24 @@ def enclosing_function(spans, line):
     return min(inside)[1] if inside else None
 
 
+# The widest line a stub may have: it reads in any editor without scrolling.
+STUB_WIDTH = 100
+
+
+def _pieces(message, width):
+    """message cut at spaces into pieces of at most width characters (one longer word
+    stays whole); joined, they are the message exactly."""
+    pieces, current = [], ""
+    for word in message.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and len(candidate) + 1 > width:
+            pieces.append(current + " ")
+            current = word
+        else:
+            current = candidate
+    return pieces + [current]
+
+
 def stub_source(source, relpath, keep=None):
     """The student version of a file: each region becomes a stub.
 
@@ -63,21 +81,29 @@ def stub_source(source, relpath, keep=None):
         where = [f"TODO {seen[owner]} of {parts[owner]} in this function"] if parts[owner] > 1 else []
         where += [f"asked for in {region.task}"] if region.task else []
         message = f"{STUB_MESSAGE} {owner} in {relpath}" + (f" ({'; '.join(where)})" if where else "")
-        # The message's repr as the call's first argument: how the kit's
-        # pack_submission.py tells a stub line (kit_contract.STUB_CALL).
+        # The message as string literals of at most STUB_WIDTH columns, one a line
+        # (kit_contract.STUB_CALL: how the kit's pack_submission.py tells a stub).
+        inner = region.indent + "    "
+        # Cut first where the parenthesis begins: what, then where it is asked for.
+        head, paren, rest = message.partition(" (")
+        segments = [head + " ", "(" + rest] if paren else [message]
+        width = STUB_WIDTH - len(inner) - 3
+        literals = [inner + repr(piece) for segment in segments
+                    for piece in _pieces(segment, width)]
         if not region.unfinished:
-            action = f"raise NotImplementedError({message!r})"
-        elif (owner, region.unfinished) in unfinished:
-            # An earlier TODO of this function left the same variable
-            # unfinished: while it is not done, its message is the one to see.
-            action = (f"{region.unfinished} = Unfinished(\n{region.indent}    {message!r},\n"
-                      f"{region.indent}    previous={region.unfinished})")
+            call, extra = "raise NotImplementedError(", []
         else:
-            action = f"{region.unfinished} = Unfinished({message!r})"
-        if region.unfinished:
+            call = f"{region.unfinished} = Unfinished("
+            # An earlier TODO of this function left the same variable unfinished:
+            # while it is not done, its message is the one to see.
+            extra = ([f"{inner}previous={region.unfinished}"]
+                     if (owner, region.unfinished) in unfinished else [])
             unfinished.add((owner, region.unfinished))
-        return (f"{region.indent}# Your code here: replace the next line.\n"
-                f"{region.indent}{action}\n")
+        if extra:
+            literals[-1] += ","
+        action = "\n".join([region.indent + call, *literals, *extra]) + ")"
+        return (f"{region.indent}# Your code here, in place of this stub:\n"
+                f"{action}\n")
 
     stubbed = replace_regions(source, stub, relpath)
     compile(stubbed, relpath, "exec")  # a stub must never break a file

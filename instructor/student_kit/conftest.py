@@ -175,8 +175,8 @@ class _SelfCheck:
         write(f"{passed_count} of {total} public checks passed ({earned} of {points} points).")
         if stub_hits:
             write("NotImplementedError means a TODO you have not filled in yet: open the file it "
-                  "names and replace the stub line (`raise NotImplementedError(...)` or "
-                  "`dW = Unfinished(...)`) with your code.")
+                  "names and replace the stub (`raise NotImplementedError(...)` or "
+                  "`dW = Unfinished(...)`, down to its closing parenthesis) with your code.")
         if passed_count < total:
             write("The full report of each failure is above (its input and traceback). "
                   "README.md, 'Common errors', explains the usual ones.")

@@ -15,7 +15,7 @@ It refuses (writes nothing, exit status 1) when
 - ``YOUR_NAME.zip`` exists already: ``--force`` replaces it (and only that).
 
 Otherwise it writes the zip (exit status 0) and notes, without refusing, what
-is worth a look before you hand in: a TODO whose stub line is still there, a
+is worth a look before you hand in: a TODO whose stub is still there, a
 file that does not compile, and the inline questions still unanswered.
 
 Needs only Python's standard library; works on Windows, macOS and Linux.
