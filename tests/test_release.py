@@ -497,6 +497,8 @@ def test_selfcheck_refuses_a_student_file_that_imports_beyond_numpy_and_the_stan
     broken = run_selfcheck(kit)
     assert broken.returncode == 1
     assert "SETUP FAILED  SyntaxError" in broken.stdout
+    line = (MOD + "\ndef broken(:\n").splitlines().index("def broken(:") + 1
+    assert f"(assignment/mod.py:{line})" in broken.stdout      # where, as the packer says
 
     # A wrong answer is reported as a differing output.
     (kit / "assignment/mod.py").write_text(MOD.replace("total = a + b", "total = a - b"))

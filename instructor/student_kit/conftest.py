@@ -12,6 +12,7 @@ import ast
 import importlib.util
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -185,6 +186,11 @@ class _SelfCheck:
                   "beyond these (edge cases, other shapes, a non-trivial reg).")
 
 
+_SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+# IPython's "File PATH:LINE" (or Python's 'File "PATH", line LINE') of a student file.
+_SYNTAX_LOCATION = re.compile(r'File "?\S*?/(assignment/\S+?\.py)"?(?::|, line )(\d+)')
+
+
 def failure_reason(text, stderr, contract):
     """A one-line reason for an nbval failure report.
 
@@ -212,7 +218,10 @@ def failure_reason(text, stderr, contract):
         named = contract.exception_line(line)
         if named:
             name, message = named
-            return f"{name}: {message}" if message else name
+            reason = f"{name}: {message}" if message else name
+            # A file that does not parse: say where, as the traceback does above.
+            where = _SYNTAX_LOCATION.findall(text) if name in _SYNTAX_ERRORS else []
+            return reason + (f" ({where[-1][0]}:{where[-1][1]})" if where else "")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else "failed"
 
