@@ -46,7 +46,7 @@ if "nbformat" not in sys.modules:
     skip_rfc3987_syntax()
 
 from .atomic import write_atomic  # noqa: E402
-from .command_line import bundle_at, distinct_names, exits_on_error  # noqa: E402
+from .command_line import CommandError, bundle_at, distinct_names, exits_on_error  # noqa: E402
 from .grading import cgroup, feedback, harness, limits as limits_module, results  # noqa: E402
 from .grading import evidence_run, gradebook, sandbox, shards  # noqa: E402
 from .grading.results import CheckResult  # noqa: E402
@@ -294,8 +294,7 @@ def main(argv=None):
         try:
             shard = shards.parse_shard(args.shard)
         except shards.ShardError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
+            raise CommandError(str(error)) from None
     bundle = bundle_at(args.autograder)
     try:
         isolation = sandbox.detect(insecure=args.insecure_no_sandbox)

@@ -86,31 +86,31 @@ def still_to_grade(paths, results_dir, fingerprint):
 def grade_script(run, python, count, max_running, grade_options):
     """The sbatch script of the job array: task K grades shard K of ``count``."""
     array = f"0-{count - 1}" + (f"%{max_running}" if max_running else "")
-    command = [python, "-m", "instructor", "grade", f"@{run / 'submissions.txt'}",
-               "--shard", "${SLURM_ARRAY_TASK_ID}/" + str(count),
-               "--jobs", "${SLURM_CPUS_PER_TASK:-1}", *grade_options]
+    return _sbatch_script(
+        ["--job-name=grade", f"--array={array}"],
+        "each task grades one shard of the batch",
+        [python, "-m", "instructor", "grade", f"@{run / 'submissions.txt'}",
+         "--shard", "${SLURM_ARRAY_TASK_ID}/" + str(count),
+         "--jobs", "${SLURM_CPUS_PER_TASK:-1}", *grade_options])
+
+
+def gradebook_script(python, results_dir, autograder):
+    """The sbatch script of the job that writes the gradebook once the array has ended."""
+    return _sbatch_script(
+        ["--job-name=gradebook"], "runs after every grading task has ended",
+        [python, "-m", "instructor", "gradebook", str(results_dir),
+         "--autograder", str(autograder)])
+
+
+def _sbatch_script(options, what, command):
+    """A batch script: its #SBATCH options, then the command run from the kit's root."""
     return "\n".join([
         "#!/bin/bash",
-        "#SBATCH --job-name=grade",
-        f"#SBATCH --array={array}",
+        *[f"#SBATCH {option}" for option in options],
         "#SBATCH --cpus-per-task=1",
-        "# Written by python -m instructor slurm; each task grades one shard of the batch.",
+        f"# Written by python -m instructor slurm; {what}.",
         f"cd {shlex.quote(str(PACKAGE_ROOT))}",
         "exec " + " ".join(_quote_keeping_variables(word) for word in command),
-        ""])
-
-
-def gradebook_script(run, python, results_dir, autograder):
-    """The sbatch script of the job that writes the gradebook once the array has ended."""
-    command = [python, "-m", "instructor", "gradebook", str(results_dir),
-               "--autograder", str(autograder)]
-    return "\n".join([
-        "#!/bin/bash",
-        "#SBATCH --job-name=gradebook",
-        "#SBATCH --cpus-per-task=1",
-        "# Written by python -m instructor slurm; runs after every grading task has ended.",
-        f"cd {shlex.quote(str(PACKAGE_ROOT))}",
-        "exec " + " ".join(shlex.quote(word) for word in command),
         ""])
 
 
@@ -166,7 +166,7 @@ def main(argv=None):
     (run / "grade.sbatch").write_text(
         grade_script(run, sys.executable, count, args.max_running, grade_options))
     (run / "gradebook.sbatch").write_text(
-        gradebook_script(run, sys.executable, results_dir, autograder))
+        gradebook_script(sys.executable, results_dir, autograder))
 
     # The log paths go on the command line, where a space in them is no trouble.
     grade_argv = ["sbatch", "--parsable", f"--output={run / 'logs' / 'grade-%A_%a.out'}",

@@ -14,6 +14,7 @@ one's own code (its tokens outside the boilerplate, over every student file)
 that the other also has. It reports; it never changes a grade.
 """
 
+import functools
 import io
 from dataclasses import dataclass, field
 
@@ -49,11 +50,15 @@ def fingerprints(code, stubs):
     stubs : dict
         Student file path -> the text of the file as released.
     """
-    found = {}
-    for path, text in code.items():
-        boilerplate = list(_fingerprint(stubs[path], path).hashes) if path in stubs else None
-        found[path] = _fingerprint(text, path, boilerplate)
-    return found
+    return {path: _fingerprint(text, path, _boilerplate(path, stubs[path]) if path in stubs
+                               else None)
+            for path, text in code.items()}
+
+
+@functools.lru_cache(maxsize=None)
+def _boilerplate(path, stub):
+    """The fingerprints of a released file: the same for every submission, so made once."""
+    return list(_fingerprint(stub, path).hashes)
 
 
 def compare(first, second):
