@@ -52,7 +52,8 @@ from .grading import evidence_run, gradebook, sandbox, shards  # noqa: E402
 from .grading.results import CheckResult  # noqa: E402
 from .grading.submission import (InvalidSubmission, content_digest, read_submission,  # noqa: E402
                                  submission_name)
-from .grading.workspace import KERNEL_NAME, build_workspace, import_failures  # noqa: E402
+from .grading.workspace import (KERNEL_NAME, SCRATCH_WATCH, build_workspace,  # noqa: E402
+                                import_failures, private_to_group)
 
 UID_BASE = 100_000
 
@@ -135,6 +136,7 @@ def enforcement(isolation, limits, group):
     """Which limits hold for a submission, and what holds them (for result.json)."""
     per_process = f"each process: {limits.memory_mb} MB of address space (RLIMIT_AS)"
     holds = group.holds if group is not None else {"memory": None, "cpu": None, "tasks": None}
+    walled = isolation.namespaces
     return {
         "memory": (f"{holds['memory']}, all processes together; " + per_process)
         if holds["memory"] else per_process + " only: no cgroup could be made here",
@@ -147,15 +149,40 @@ def enforcement(isolation, limits, group):
         "time": f"{limits.call_timeout:g} s a call, {limits.cell_timeout:g} s a cell, "
                 f"{limits.timeout:g} s the submission",
         "files": f"{limits.file_mb} MB a file, {limits.scratch_mb} MB of scratch"
+        + ("" if walled else f" (its size watched every {SCRATCH_WATCH * 1000:g} ms, not a "
+                             f"file system of its own)")
         if isolation.secure else f"{limits.file_mb} MB a file",
-        "network": "none (a network namespace of its own)" if isolation.secure else "reachable",
+        "network": _network(isolation),
         "system calls": "refused: System V IPC, POSIX message queues, keyrings, new namespaces, "
                         "tracing, BPF, io_uring (seccomp)" if isolation.seccomp is True
         else f"not filtered: {isolation.seccomp}",
-        "sees": "the Python installation, the provided package and the student's own files "
-                "(read-only), a scratch folder" if isolation.secure
-        else "everything the grader's user can read",
+        "sees": _sees(isolation),
     }
+
+
+def _network(isolation):
+    if isolation.namespaces:
+        return "none (a network namespace of its own)"
+    held = []
+    if isolation.own_uid and isolation.seccomp is True:
+        held.append("no new socket (seccomp)")
+    if isolation.own_uid and isolation.landlock is True:
+        held.append("no TCP (Landlock)")
+    return "; ".join(held) or "reachable"
+
+
+def _sees(isolation):
+    if isolation.namespaces:
+        return ("the Python installation, the provided package and the student's own files "
+                "(read-only), a scratch folder")
+    if isolation.own_uid and isolation.landlock is True:
+        return ("by Landlock, only the system folders, the Python installation, the provided "
+                "package and the student's own files (read-only) and its scratch folder; "
+                "the machine's process list")
+    if isolation.own_uid:
+        return ("what every user may read (the grader's files were checked to be out of its "
+                "reach); the machine's process list")
+    return "everything the grader's user can read"
 
 
 def grade_one(path, name, submission, bundle, isolation, limits, uid=None, code=None):
@@ -166,8 +193,7 @@ def grade_one(path, name, submission, bundle, isolation, limits, uid=None, code=
     """
     start = time.monotonic()
     extra = {"bundle": bundle.fingerprint,
-             "isolation": {"name": isolation.name, "secure": isolation.secure,
-                           "warning": isolation.warning},
+             "isolation": isolation.record(),
              "graded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
              "source": str(path), "limits": dataclasses.asdict(limits)}
     answers, workdir, group = {}, None, None
@@ -188,6 +214,8 @@ def grade_one(path, name, submission, bundle, isolation, limits, uid=None, code=
             group = cgroup.create(limits.memory_mb << 20, limits.cpus, limits.processes + 8)
             extra["enforced"] = enforcement(isolation, limits, group)
             workdir = Path(tempfile.mkdtemp(prefix="grade-"))
+            if isolation.own_uid:
+                private_to_group(workdir, uid)      # the worker's way to its part, no one else's
             workspace = build_workspace(workdir / "w", bundle, submission, isolation, limits,
                                         uid, group if group.folders else None, code=code)
             run = harness.run(harness_argv(workspace, bundle, limits),
@@ -278,6 +306,13 @@ def parse_args(argv):
                              "JOB_COMPLETION_INDEX. The gradebook is then left to "
                              "python -m instructor gradebook RESULTS")
     parser.add_argument("--force", action="store_true", help="grade again what is already graded")
+    parser.add_argument("--sandbox", choices=[sandbox.BUBBLEWRAP, sandbox.UID],
+                        default=sandbox.BUBBLEWRAP,
+                        help="how the student's code is isolated: bubblewrap (namespaces; the "
+                             "default), or uid where bubblewrap cannot run (the grader as root: "
+                             "a uid of its own, with Landlock and the system-call filter where "
+                             "the kernel has them; the bundle, results and submissions must "
+                             "be private to root)")
     parser.add_argument("--insecure-no-sandbox", action="store_true",
                         help="run the student's code without bubblewrap, as the grader's user, "
                              "able to read what that user reads (every result says so)")
@@ -297,12 +332,22 @@ def main(argv=None):
             raise CommandError(str(error)) from None
     bundle = bundle_at(args.autograder)
     try:
-        isolation = sandbox.detect(insecure=args.insecure_no_sandbox)
+        isolation = sandbox.detect(insecure=args.insecure_no_sandbox, kind=args.sandbox)
     except sandbox.SandboxUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     out = Path(args.out)
-    if isolation.secure:
+    if isolation.own_uid:
+        out.mkdir(parents=True, exist_ok=True)
+        reachable = sandbox.reachable_by_others([bundle.root, out, *args.submissions])
+        if reachable:
+            raise CommandError(
+                f"with --sandbox uid the student's code runs as another user, who could read "
+                f"{', '.join(map(str, reachable[:5]))}"
+                f"{f' and {len(reachable) - 5} more' if len(reachable) > 5 else ''}. Make them "
+                f"private to root (for example `chmod 700` on the folders that hold them), "
+                f"then grade again.")
+    if isolation.namespaces:
         exposed = sandbox.exposed_secrets([bundle.root, out.resolve(), *args.submissions,
                                            Path(__file__).resolve().parent])
         if exposed:
@@ -339,17 +384,20 @@ def main(argv=None):
         except InvalidSubmission as error:
             submission = error
         previous = results.load_result(out, name)
-        same = (previous is not None and previous.get("bundle") == bundle.fingerprint
-                and not isinstance(submission, InvalidSubmission)
+        current = previous is not None and previous.get("bundle") == bundle.fingerprint
+        same = (current and not isinstance(submission, InvalidSubmission)
                 and previous.get("content") == content_digest(submission))
-        if same and not args.force:
+        # A grader error is the grader's failure, not a grade: graded again.
+        failed = current and previous.get("status") == "grader-error"
+        if same and not failed and not args.force:
             records[name] = previous
             print(f"skip {name}: already graded ({previous['status']}, "
                   f"{previous['score']}/{previous['max_score']}); --force grades it again", flush=True)
         else:
-            if previous is not None and previous.get("bundle") == bundle.fingerprint \
-                    and not args.force:
-                print(f"regrade {name}: its content changed since it was graded", flush=True)
+            if current and not args.force:
+                print(f"regrade {name}: " + ("the grader failed on it last time" if failed
+                                             else "its content changed since it was graded"),
+                      flush=True)
             todo.append((path, name, submission))
     check_ids = [c.id for c in bundle.checks]
     jobs = max(1, min(args.jobs, len(todo) or 1))

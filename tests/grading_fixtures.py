@@ -188,6 +188,30 @@ def blocking_folder(path):
     return None
 
 
+def with_folders_reachable(argv, needed):
+    """argv run (by root) in a mount namespace where every path in ``needed`` is reachable.
+
+    Each folder that others may not enter on the way to a needed path
+    (:func:`blocking_folder`, e.g. ``/root`` above ``/root/.pyenv``) is there
+    a tmpfs that others may enter, holding only the needed paths, read-only.
+    """
+    hidden = {}
+    for path in needed:
+        folder = blocking_folder(path)
+        if folder is not None:
+            hidden.setdefault(folder, []).append(Path(path).resolve())
+    command = ["bwrap", "--dev-bind", "/", "/"]
+    for folder, inside in hidden.items():
+        command += ["--perms", "0755", "--tmpfs", str(folder)]
+        for path in inside:
+            made = folder
+            for part in path.relative_to(folder).parts[:-1]:
+                made = made / part
+                command += ["--perms", "0755", "--dir", str(made)]
+            command += ["--ro-bind", str(path), str(path)]
+    return command + list(argv)
+
+
 def machine():
     """{"bubblewrap": bool, "root": bool, "cgroup": bool, "linux": bool} of this machine."""
     import os

@@ -79,8 +79,11 @@ def autograder_zip(tmp_path_factory):
     return tmp / "autograder.zip"
 
 
-def run_on_gradescope(zip_path, folder, submission):
-    """Lay out folder as Gradescope's /autograder, run run_autograder, return results.json."""
+def run_on_gradescope(zip_path, folder, submission, container=None):
+    """Lay out folder as Gradescope's /autograder, run run_autograder, return results.json.
+
+    ``container`` (argv -> argv) runs it in a container-like environment.
+    """
     root = folder / "autograder"
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(root / "source")
@@ -93,7 +96,8 @@ def run_on_gradescope(zip_path, folder, submission):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(path.read_bytes())
     env = dict(os.environ, GRADESCOPE_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
-    done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
+    argv = ["bash", str(root / "source" / "run_autograder")]
+    done = subprocess.run(container(argv) if container else argv, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads((root / "results" / "results.json").read_text())
@@ -167,8 +171,8 @@ def test_without_a_usable_sandbox_nothing_is_graded_and_the_results_say_why(auto
     from instructor.export import gradescope_run
     from instructor.grading import sandbox
 
-    def unavailable(insecure=False):
-        raise sandbox.SandboxUnavailable("bubblewrap does not work here (no user namespaces)")
+    def unavailable(insecure=False, kind=sandbox.BUBBLEWRAP):
+        raise sandbox.SandboxUnavailable(f"{kind} does not work here")
     monkeypatch.setattr(sandbox, "detect", unavailable)
     root = tmp_path / "autograder"
     with zipfile.ZipFile(autograder_zip) as archive:
@@ -179,7 +183,45 @@ def test_without_a_usable_sandbox_nothing_is_graded_and_the_results_say_why(auto
     assert results["score"] == 0 and results["tests"] == []
     assert "cannot isolate your code" in results["output"] and "This 0 is not a grade" in \
         results["output"]
+    if os.geteuid() == 0:           # as root, the uid isolation was tried second
+        assert "bubblewrap does not work here; and uid does not work here" in results["output"]
     assert results["extra_data"] == {"status": "not-graded", "isolation": None}
+
+
+def like_docker(argv):
+    """argv as root without CAP_SYS_ADMIN, so no namespace can be made (as in Docker)."""
+    from instructor.grading import sandbox
+    return fx.with_folders_reachable(
+        ["bwrap", "--dev-bind", "/", "/", "--cap-drop", "CAP_SYS_ADMIN", *argv],
+        [sys.executable, *sandbox.python_roots()])
+
+
+@pytest.mark.skipif(not MACHINE["root"], reason="Gradescope runs the autograder as root")
+def test_where_the_container_refuses_namespaces_it_grades_with_the_uid_isolation(autograder_zip,
+                                                                                 tmp_path):
+    from test_grading_batch import _with_payload
+    if not MACHINE["bubblewrap"]:
+        fx.need("bubblewrap", "the test makes the container with it")
+    probe = subprocess.run(like_docker(["bwrap", "--dev-bind", "/", "/", "true"]),
+                           capture_output=True, text=True)
+    assert probe.returncode != 0, "the container-like run could still make namespaces"
+    cases = {"reference": fx.make_submission(tmp_path / "subs" / "reference")}
+    for payload in ("hidden_sources", "network", "write_outside"):
+        _with_payload(fx.make_submission(tmp_path / "subs" / payload), payload)
+        cases[payload] = tmp_path / "subs" / payload
+    found = {name: run_on_gradescope(autograder_zip, tmp_path / name, path, like_docker)[0]
+             for name, path in cases.items()}
+    every = {"add-small", "add-negative", "scale-two", "scale-three"}
+    reference = found["reference"]
+    assert {k for k, v in verdicts(reference).items() if v == "passed"} == every
+    assert reference["extra_data"]["isolation"] == {"name": "uid", "secure": True,
+                                                    "warning": "", "landlock": True}
+    # Each attack held as in bubblewrap (tests/adversarial: their verdicts).
+    assert {k for k, v in verdicts(found["hidden_sources"]).items() if v == "passed"} == \
+        {"scale-two", "scale-three"}
+    assert "scale(5, 3)" not in json.dumps(found["hidden_sources"])
+    for payload in ("network", "write_outside"):
+        assert set(verdicts(found[payload]).values()) == {"passed"}, found[payload]["output"]
 
 
 def test_results_json_of_a_record_follows_the_schema_and_hides_hidden_reasons():

@@ -449,6 +449,13 @@ def test_rerun_skips_the_same_content_and_regrades_a_changed_one(batch, tmp_path
     assert result(out, "good")["graded_at"] == before
     with open(out / "gradebook.csv") as f:
         assert len(f.read().splitlines()) == 1 + len(batch["expected"])
+    # A grader error is not a grade: graded again, though its content is the same.
+    record = result(out, "good")
+    (out / "good" / "result.json").write_text(json.dumps(dict(record, status="grader-error")))
+    done = grade(batch["paths"]["good"], "--autograder", batch["bundle"], "--out", out, *FLAGS,
+                 *secure_flags())
+    assert "regrade good: the grader failed on it last time" in done.stdout
+    assert "[1/1] good: ok 6/6" in done.stdout and result(out, "good")["status"] == "ok"
     changed = fx.make_submission(tmp_path / "subs" / "good", calc=fx.STUB)
     done = grade(changed, "--autograder", batch["bundle"], "--out", out, *FLAGS, *secure_flags())
     assert "regrade good: its content changed" in done.stdout and "[1/1] good: ok 0/6" in done.stdout

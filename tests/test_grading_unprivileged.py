@@ -35,26 +35,10 @@ pytestmark = [pytest.mark.skipif(not MACHINE["linux"], reason="the grader runs o
               pytest.mark.slow]
 
 
-
-
 def as_ordinary_user(argv, needed):
     """argv run as uid 65534, with every folder in ``needed`` reachable (read-only)."""
-    hidden = {}
-    for path in needed:
-        folder = fx.blocking_folder(path)
-        if folder is not None:
-            hidden.setdefault(folder, []).append(Path(path).resolve())
-    command = ["bwrap", "--dev-bind", "/", "/"]
-    for folder, inside in hidden.items():
-        command += ["--perms", "0755", "--tmpfs", str(folder)]
-        for path in inside:
-            made = folder
-            for part in path.relative_to(folder).parts[:-1]:
-                made = made / part
-                command += ["--perms", "0755", "--dir", str(made)]
-            command += ["--ro-bind", str(path), str(path)]
-    return command + ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                      "--", *argv]
+    return fx.with_folders_reachable(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
+                                      "--clear-groups", "--", *argv], needed)
 
 
 @pytest.fixture(scope="module")

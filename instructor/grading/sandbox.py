@@ -12,20 +12,34 @@
     as. As root, the worker drops to an unprivileged uid of its own; as an
     ordinary user, bubblewrap makes a user namespace (which also makes the
     process limit count the sandbox's processes only).
+``uid`` (``--sandbox uid``: where bubblewrap cannot run, the grader as root)
+    No namespaces: the worker runs as an unprivileged uid of its own, with
+    the process limit counting that uid's processes. Landlock (where the
+    kernel has it: :mod:`.worker.landlock`) lets it open only what
+    bubblewrap would show it (the system folders, the Python installation,
+    its code, its package) and write only its scratch folder, and refuses
+    TCP; the system-call filter refuses it new sockets. The grader's own
+    files must be private to root (``grade`` checks, as that uid, that it
+    cannot reach the bundle, the results or any submission), and the
+    worker's scratch folder is limited by watching it, not by a file system
+    of its own. It sees the machine's process list.
 ``none`` (``--insecure-no-sandbox``)
     The worker is an ordinary process of the grader's user: it can read what
     that user reads. Only for a machine without bubblewrap, and every result
     says so.
 """
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 BUBBLEWRAP = "bubblewrap"
+UID = "uid"
 NONE = "none"
 KIT, WORKER, SCRATCH = "/kit", "/grader", "/scratch"
 SYSTEM_FOLDERS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -45,25 +59,46 @@ class Isolation:
     """How the worker is isolated.
 
     ``seccomp`` is True when the worker refuses the system calls of
-    :mod:`.worker.syscalls`, else why it cannot here.
+    :mod:`.worker.syscalls`, else why it cannot here; ``landlock`` (the
+    ``uid`` isolation) likewise for :mod:`.worker.landlock`.
     """
 
     name: str
     secure: bool
     warning: str = ""
     seccomp: object = False
+    landlock: object = False
+
+    @property
+    def namespaces(self):
+        """True when the worker has a file system, pids and network of its own (bubblewrap)."""
+        return self.name == BUBBLEWRAP
+
+    @property
+    def own_uid(self):
+        """True when the worker runs as a uid of its own, whose processes are all the student's."""
+        return self.name == UID
+
+    def record(self):
+        """The isolation as result.json states it."""
+        found = {"name": self.name, "secure": self.secure, "warning": self.warning}
+        if self.name == UID:
+            found["landlock"] = self.landlock
+        return found
 
 
-def detect(insecure=False):
-    """The isolation to grade with: bubblewrap, or none when ``insecure`` is asked for.
+def detect(insecure=False, kind=BUBBLEWRAP):
+    """The isolation to grade with: ``kind`` (bubblewrap or uid), or none when ``insecure``.
 
     Raises
     ------
     SandboxUnavailable
-        If bubblewrap does not work here and ``insecure`` is false.
+        If that isolation does not work here and ``insecure`` is false.
     """
     if insecure:
         return Isolation(NONE, False, INSECURE_WARNING, _probe_filter())
+    if kind == UID:
+        return _detect_uid()
     problem = _probe()
     if problem:
         raise SandboxUnavailable(
@@ -97,6 +132,118 @@ def _probe():
                 problem = str(error)
     _PROBED["result"] = problem
     return problem
+
+
+UID_PROBE = 65_533        # a uid for the probes only (no grading runs as it)
+# Run as that uid: numpy imports, then the filter and Landlock are each tried.
+_UID_PROBE_CODE = """
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+import numpy
+found = {}
+for name, start in (("seccomp", lambda: __import__("syscalls").refuse(os.getppid(), False)),
+                    ("landlock", lambda: __import__("landlock").restrict(sys.argv[2:], []))):
+    try:
+        start()
+        found[name] = True
+    except Exception as error:
+        found[name] = str(error)[:200] or type(error).__name__
+print(json.dumps(found))
+"""
+
+
+def _detect_uid():
+    """The ``uid`` isolation, once a probe has run this Python as an unprivileged uid."""
+    if os.geteuid() != 0:
+        raise SandboxUnavailable(
+            "--sandbox uid needs the grader to run as root (it gives the student's code a uid "
+            "of its own); as an ordinary user, grade with bubblewrap")
+    if "uid" not in _PROBED:
+        _PROBED["uid"] = _probe_uid()
+    found = _PROBED["uid"]
+    if isinstance(found, str):
+        raise SandboxUnavailable(
+            f"an unprivileged uid cannot run this Python with numpy ({found}); with --sandbox "
+            f"uid the Python installation must be readable by every user")
+    held = found["seccomp"] is True and found["landlock"] is True
+    return Isolation(UID, True, "" if held else UID_WARNING.format(**found),
+                     found["seccomp"], found["landlock"])
+
+
+def _probe_uid():
+    """What the probe found as the uid ({"seccomp": ..., "landlock": ...}), or why it failed."""
+    from . import worker as worker_package
+    with tempfile.TemporaryDirectory() as folder:
+        # A copy the uid can read (the grader's own may be private to root, as on Gradescope).
+        code = os.path.join(folder, "worker")
+        shutil.copytree(os.path.dirname(worker_package.__file__), code,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        readable_tree(folder)
+        try:
+            done = subprocess.run(
+                [sys.executable, "-I", "-c", _UID_PROBE_CODE, code, *worker_readable(code)],
+                capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                user=UID_PROBE, group=UID_PROBE, extra_groups=[], cwd="/")
+        except (OSError, subprocess.SubprocessError) as error:
+            return str(error)
+    if done.returncode != 0:
+        return (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1][:200]
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return f"the probe printed {done.stdout[-200:]!r}"
+
+
+def readable_tree(root, group=None):
+    """Folders 0755, files 0644: for a uid that reads, never writes.
+
+    With ``group`` (the worker's gid, the grader as root) the tree is
+    root's, that group's to read (0750, 0640) and no one else's: not another
+    submission's worker graded beside it.
+    """
+    for folder, _, files in os.walk(root):
+        paths = [folder] + [os.path.join(folder, name) for name in files]
+        for path in paths:
+            if group is not None:
+                os.chown(path, 0, group, follow_symlinks=False)
+            os.chmod(path, (0o750 if path == folder else 0o640) if group is not None
+                     else (0o755 if path == folder else 0o644))
+
+
+UID_WARNING = ("graded with an unprivileged uid without all of its guards (Landlock: "
+               "{landlock}; system-call filter: {seccomp}): the student's code could read what "
+               "every user may read, write where every user may write, and reach the network. "
+               "The grader's own files were checked to be out of its reach.")
+
+
+_REACH_PROBE = (
+    "import json, os, sys; print(json.dumps([p for p in sys.argv[1:] if os.access(p, "
+    "os.X_OK if os.path.isdir(p) else os.R_OK)]))")
+
+
+def reachable_by_others(paths):
+    """The paths that an unprivileged uid could read (a folder: could enter), tried as one.
+
+    Asked of the kernel itself (``access`` as that uid), so every folder on
+    the way, ACLs and mount options count.
+    """
+    paths = [str(Path(p).resolve()) for p in paths]
+    done = subprocess.run([sys.executable, "-I", "-c", _REACH_PROBE, *paths],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                          user=UID_PROBE, group=UID_PROBE, extra_groups=[], cwd="/")
+    if done.returncode != 0:
+        raise SandboxUnavailable(f"could not check what another uid can read: "
+                                 f"{done.stderr.strip()[-200:]}")
+    return json.loads(done.stdout)
+
+
+def worker_readable(worker):
+    """What the worker may read (Landlock, ``uid``): what bubblewrap would show it."""
+    return [*SYSTEM_FOLDERS, *python_roots(), str(worker), "/proc"]
+
+
+# Devices the worker may write, as bubblewrap's /dev gives them.
+WORKER_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 
 
 _FILTER_PROBE = ("import os, sys; sys.path.insert(0, sys.argv[1]); import syscalls; "

@@ -12,8 +12,16 @@ Layout (``W`` is private to the grader, mode 0700)::
                           items.jsonl, the worker's log, IPython's folder; and
                           python/instructor, the grader's own package, which the
                           trusted kernel imports (a link)
-    W/scratch/            the worker's scratch folder, without a sandbox only
+    W/scratch/            the worker's scratch folder, without bubblewrap only
                           (bubblewrap gives it a tmpfs of its own)
+    W/code/               a copy of the worker's code, with the ``uid`` isolation
+                          only (bubblewrap shows it the grader's)
+
+With the ``uid`` isolation the worker's uid (its gid is the same number)
+reaches W (root's, its group's to pass through: 0710) and, inside, only
+worker/ and code/ (root's, its group's to read) and scratch/ (its own, 0700);
+kit/ and grader/ stay 0700, the grader's alone. No other uid gets in, not the
+worker of a submission graded beside it.
 """
 
 import json
@@ -37,6 +45,7 @@ OUTPUT_DIFF = INSTRUCTOR / "output_diff.py"
 # The facts the plugin shares with the student kit and the grader (it runs standalone).
 KIT_CONTRACT = INSTRUCTOR / "kit_contract.py"
 KERNEL_NAME = "grader-python"
+SCRATCH_WATCH = 0.05      # seconds between the worker's looks at its scratch folder's size (uid)
 KERNEL_CONFIG = "GRADER_KERNEL_CONFIG"
 
 
@@ -114,6 +123,7 @@ def build_workspace(path, bundle, submission, isolation, limits, uid, group=None
     root.mkdir(mode=0o700)
     kit = root / "kit"
     shutil.copytree(bundle.kit, kit, symlinks=False)
+    os.chmod(kit, 0o700)
     for rel in bundle.student_files:
         # The kernel reaches the student's code only through stand-ins: a file
         # here is imported only if they are missing, and then it says so.
@@ -133,10 +143,10 @@ def build_workspace(path, bundle, submission, isolation, limits, uid, group=None
         target = worker_kit / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    _readable_tree(worker_kit)
+    sandbox.readable_tree(worker_kit)
 
     grader = root / "grader"
-    grader.mkdir()
+    grader.mkdir(mode=0o700)
     for sub in ("runtime", "home", "ipython", "python", "share/kernels/" + KERNEL_NAME):
         (grader / sub).mkdir(parents=True)
     (grader / "python" / "instructor").symlink_to(code or INSTRUCTOR, target_is_directory=True)
@@ -165,15 +175,30 @@ def build_workspace(path, bundle, submission, isolation, limits, uid, group=None
 
 def _kernel_config(workspace, bundle, isolation, limits, uid, group):
     scratch = workspace.root / "scratch"
-    if not isolation.secure:
-        scratch.mkdir()
+    code = WORKER_CODE
+    if not isolation.namespaces:
+        scratch.mkdir(mode=0o700)
+    if isolation.own_uid:
+        os.chown(scratch, uid, uid)
+        code = workspace.root / "code"
+        shutil.copytree(WORKER_CODE, code, ignore=shutil.ignore_patterns("__pycache__"))
+        for tree in (code, workspace.root / "worker"):
+            sandbox.readable_tree(tree, group=uid)
+        private_to_group(workspace.root, uid)
     outlines = {module_name(rel): outline((bundle.kit / rel).read_text(encoding="utf-8"))
                 for rel in bundle.student_files}
     return kernel_config(isolation, limits, workspace.root / "worker", scratch, uid, group,
-                         workspace.nonce, workspace.worker_log, outlines)
+                         workspace.nonce, workspace.worker_log, outlines, code=code)
 
 
-def kernel_config(isolation, limits, kit, scratch, uid, group, nonce, log, outlines):
+def private_to_group(folder, gid):
+    """Root's folder that only group gid may pass through (0710): the worker's way in."""
+    os.chown(folder, 0, gid)
+    os.chmod(folder, 0o710)
+
+
+def kernel_config(isolation, limits, kit, scratch, uid, group, nonce, log, outlines,
+                  code=WORKER_CODE):
     """What the trusted kernel needs to start and reach its worker (see :class:`.kernel.link.Link`).
 
     Parameters
@@ -190,18 +215,29 @@ def kernel_config(isolation, limits, kit, scratch, uid, group, nonce, log, outli
         Where the worker's own messages go.
     outlines : dict
         Student module name -> its outline, for the stand-ins.
+    code : Path
+        The worker's code (:mod:`.worker`), or a copy its uid can read.
     """
-    secure = isolation.secure
+    inside = isolation.namespaces
     worker = {
-        "uid": uid if secure else None,
-        "limits": worker_limits(limits, secure),
-        "kit": sandbox.KIT if secure else str(kit),
-        "scratch": sandbox.SCRATCH if secure else str(scratch),
-        "own_pid_namespace": secure,
+        "uid": uid if isolation.secure else None,
+        "limits": worker_limits(limits, isolation.secure),
+        "kit": sandbox.KIT if inside else str(kit),
+        "scratch": sandbox.SCRATCH if inside else str(scratch),
+        "own_pid_namespace": inside,
+        "own_network": inside,
+        "own_uid": isolation.own_uid,
         "result_cap": limits.result_mb << 20,
         "seccomp": isolation.seccomp is True,
     }
-    command, env = sandbox.worker_command(isolation, kit, WORKER_CODE, scratch,
+    if isolation.own_uid:
+        # No tmpfs of its own: its size is watched instead.
+        worker["scratch_cap"], worker["scratch_watch"] = limits.scratch_mb << 20, SCRATCH_WATCH
+        if isolation.landlock is True:
+            worker["landlock"] = {
+                "readable": sandbox.worker_readable(code) + [str(kit)],
+                "writable": [str(scratch), *sandbox.WORKER_DEVICES]}
+    command, env = sandbox.worker_command(isolation, kit, code, scratch,
                                           limits.scratch_mb << 20, json.dumps(worker))
     return {
         "nonce": nonce,
@@ -228,15 +264,7 @@ def worker_limits(limits, secure):
              "RLIMIT_CPU": int(limits.timeout) + 5}
     if secure:
         # Counted per uid in the sandbox's user namespace, or for the worker's
-        # own uid: the sandbox's processes only. Without a sandbox it would
+        # own uid: the student's processes only. As the grader's user it would
         # count the grader's own processes too.
         found["RLIMIT_NPROC"] = limits.processes
     return found
-
-
-def _readable_tree(root):
-    """Directories 0755, files 0644: the worker reads, never writes (it is read-only too)."""
-    for folder, dirs, files in os.walk(root):
-        os.chmod(folder, 0o755)
-        for name in files:
-            os.chmod(os.path.join(folder, name), 0o644)

@@ -602,6 +602,10 @@ class Session:
                               f"while {label} ran; the grader stopped it.")
         if "SIGXCPU" in how:
             raise CallTimedOut(f"{label} used up the CPU time allowed; the grader stopped it.")
+        if how.startswith(wire.SCRATCH_FULL):
+            raise WorkerDied(f"Your code wrote more than its scratch folder holds "
+                             f"{how[len(wire.SCRATCH_FULL):][:20].strip()} while {label} ran; "
+                             f"the grader stopped it.")
         if "SIGXFSZ" in how:
             raise WorkerDied(f"Your code wrote a file larger than the grader allows while "
                              f"{label} ran.")

@@ -14,7 +14,8 @@ next one, for a later notebook or for a submission graded beside it:
   signal to it (nor to all processes, nor to its process group), no change
   to its limits, priority, CPU affinity or I/O priority;
 
-and what only widens the kernel's reach: new namespaces, tracing, BPF,
+where the worker has no network namespace (the ``uid`` isolation), any new
+socket; and what only widens the kernel's reach: new namespaces, tracing, BPF,
 performance counters, userfaultfd and io_uring.
 
 Standalone: the standard library only.
@@ -48,6 +49,8 @@ REFUSED = (
     "io_uring_enter", "io_uring_register", "open_by_handle_at", "name_to_handle_at",
     "pidfd_getfd", "pidfd_send_signal", "process_madvise", "kcmp",
 )
+# Where the worker shares the machine's network: no new socket of any kind.
+NETWORK = ("socket",)
 # clone() with any of these flags makes a namespace: refused like unshare().
 NAMESPACE_FLAGS = (0x10000000, 0x00020000, 0x20000000, 0x40000000, 0x08000000, 0x04000000,
                    0x02000000)  # USER, NS, PID, NET, IPC, UTS, CGROUP
@@ -90,8 +93,12 @@ def _datum(number):
     return number & 0xFFFFFFFFFFFFFFFF
 
 
-def compile_filter(parent):
+def compile_filter(parent, network=True):
     """The filter as a BPF program (bytes) for the children of ``parent``, the worker's pid.
+
+    ``network`` False (a worker without a network namespace of its own) also
+    refuses ``socket()``: no connection, no datagram, no Unix socket of the
+    machine's (the child's one socket to the kernel is made before it runs).
 
     Raises
     ------
@@ -118,7 +125,7 @@ def compile_filter(parent):
             return _Compare(arg, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, value & 0xFFFFFFFF)
 
         refused = _errno(errno.EPERM)
-        for syscall in REFUSED:
+        for syscall in REFUSED + (() if network else NETWORK):
             rule(refused, syscall)
         for flag in NAMESPACE_FLAGS:
             rule(refused, "clone", _Compare(0, SCMP_CMP_MASKED_EQ, flag, flag))
@@ -188,6 +195,6 @@ def load(program):
         raise Unavailable(f"the kernel refused the filter: {os.strerror(ctypes.get_errno())}")
 
 
-def refuse(parent):
+def refuse(parent, network=True):
     """Build the filter for the children of ``parent`` and load it into this process."""
-    load(compile_filter(parent))
+    load(compile_filter(parent, network))

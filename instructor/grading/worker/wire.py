@@ -22,6 +22,8 @@ except ImportError:         # run as a plain folder on sys.path (the sandbox)
     import values
 
 HEADER = struct.Struct("<Q")
+# How a child ended when its parent stopped it for filling its watched scratch folder.
+SCRATCH_FULL = "scratch folder full"
 PACKET_BYTES = 1 << 16
 
 

@@ -23,7 +23,13 @@ ids (so that the next child's pid says nothing of how many the last one
 used), and asks for a fresh sandbox when a session used many. So each session
 starts as fresh as the first, and nothing a session leaves can reach the next.
 
-Standalone: the standard library, numpy, :mod:`values`, :mod:`wire` and :mod:`syscalls`.
+Without bubblewrap (the ``uid`` isolation) the parent also restricts itself
+with Landlock (:mod:`landlock`) before it forks, cleans up by the uid (every
+process of it is the student's) and watches the size of the scratch folder,
+which then has no file system of its own.
+
+Standalone: the standard library, numpy, :mod:`values`, :mod:`wire`,
+:mod:`syscalls` and :mod:`landlock`.
 """
 
 import ctypes
@@ -42,6 +48,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import landlock  # noqa: E402
 import syscalls  # noqa: E402
 import values  # noqa: E402
 import wire  # noqa: E402
@@ -63,6 +70,11 @@ def main(argv):
     import numpy  # noqa: F401  (every child needs it: import it once, here)
     import numpy.linalg  # noqa: F401
     import numpy.random  # noqa: F401
+    if config.get("landlock"):
+        try:
+            landlock.restrict(config["landlock"]["readable"], config["landlock"]["writable"])
+        except landlock.Unavailable as error:
+            raise SystemExit(f"Landlock: {error}")    # the grader said it holds: fail closed
     Parent(socket.socket(fileno=control_fd), config).serve()
 
 
@@ -99,12 +111,17 @@ class Parent:
         self.config = config
         self.scratch = config["scratch"]
         self.own_pid_namespace = bool(config.get("own_pid_namespace"))
+        # Without a pid namespace, a uid of its own: its processes are the student's.
+        self.own_uid = bool(config.get("own_uid"))
+        self.scratch_cap = config.get("scratch_cap")     # bytes, watched (no tmpfs of its own)
+        self.scratch_full = False
         self.child = None               # (pid, session number)
         self.last_pid = os.getpid()
         self.priority = os.getpriority(os.PRIO_PROCESS, 0)
         self.cpus = os.sched_getaffinity(0)
         # Built once; each child loads it (the grader said it holds: fail closed).
-        self.program = syscalls.compile_filter(os.getpid()) if config.get("seccomp") else None
+        self.program = syscalls.compile_filter(
+            os.getpid(), network=bool(config.get("own_network"))) if config.get("seccomp") else None
 
     def serve(self):
         wake_read, wake_write = os.pipe()
@@ -114,7 +131,12 @@ class Parent:
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
         wire.send_packet(self.control, {"event": "ready", "pid": os.getpid()})
         while True:
-            readable, _, _ = select.select([self.control, wake_read], [], [])
+            watching = self.scratch_cap is not None and self.child is not None
+            readable, _, _ = select.select([self.control, wake_read], [], [],
+                                           self.config.get("scratch_watch") if watching else None)
+            if watching and scratch_bytes(self.scratch) > self.scratch_cap:
+                self.scratch_full = True
+                self.kill_child()
             if wake_read in readable:
                 while True:
                     try:
@@ -184,6 +206,7 @@ class Parent:
         for fd in fds:
             os.close(fd)
         self.child = (pid, session)
+        self.scratch_full = False
         self.last_pid = pid
         wire.send_packet(self.control, {"event": "spawned", "session": session})
 
@@ -231,7 +254,7 @@ class Parent:
         if self.child is None:
             return
         targets = [lambda: os.killpg(self.child[0], signum)]
-        if self.own_pid_namespace:
+        if self.own_pid_namespace or self.own_uid:
             targets.append(lambda: os.kill(-1, signum))
         for _ in range(2):          # twice: a process forked during the first is reached
             for target in targets:
@@ -253,8 +276,10 @@ class Parent:
                 self.kill_leftovers(pid)
                 self.empty_scratch()
                 self.child = None
+                how = f"{wire.SCRATCH_FULL} ({self.scratch_cap >> 20} MB)" if self.scratch_full \
+                    else _how_it_ended(status)
                 wire.send_packet(self.control, {"event": "ended", "session": session,
-                                                "how": _how_it_ended(status)})
+                                                "how": how})
 
     def kill_leftovers(self, pid):
         """Kill every process the child left: all of the sandbox but this one and its init."""
@@ -262,19 +287,41 @@ class Parent:
             os.killpg(pid, signal.SIGKILL)
         except OSError:
             pass
-        if not self.own_pid_namespace:
-            return   # without a pid namespace, kill(-1) would reach the grader's own processes
+        if not (self.own_pid_namespace or self.own_uid):
+            return   # as the grader's user, kill(-1) would reach the grader's own processes
+        # kill(-1) reaches every process this one may signal: in its own pid
+        # namespace, or of its own uid (no other process has it), itself excepted.
         for _ in range(200):
             try:
                 os.kill(-1, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            others = [entry for entry in os.listdir("/proc") if entry.isdigit()
-                      and int(entry) not in (1, os.getpid())]
+            others = self.others_in_namespace() if self.own_pid_namespace else self.others_of_uid()
             if not others:
                 break
             self.reap_any()
             select.select([], [], [], 0.005)
+
+    @staticmethod
+    def others_in_namespace():
+        return [entry for entry in os.listdir("/proc") if entry.isdigit()
+                and int(entry) not in (1, os.getpid())]
+
+    @staticmethod
+    def others_of_uid():
+        """Processes of this uid but this one (their /proc owner is root: undumpable)."""
+        found, mine = [], str(os.getuid())
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == os.getpid():
+                continue
+            try:
+                with open(f"/proc/{entry}/status", encoding="ascii", errors="replace") as f:
+                    uids = next(line for line in f if line.startswith("Uid:")).split()[1:]
+            except (OSError, StopIteration):
+                continue                     # ended meanwhile
+            if mine in uids:
+                found.append(entry)
+        return found
 
     def reap_any(self):
         try:
@@ -304,6 +351,29 @@ class Parent:
                     os.unlink(path)
                 except OSError:
                     pass
+
+
+
+
+def scratch_bytes(folder):
+    """Bytes the files under folder take on disk (links not followed)."""
+    total = 0
+    stack = [folder]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            total += max(info.st_blocks * 512, info.st_size if entry.is_file(
+                follow_symlinks=False) else 0)
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+    return total
 
 
 def _how_it_ended(status):
