@@ -362,7 +362,8 @@ def main(argv=None):
     paths = args.submissions
     if shard is not None:
         index, count = shard
-        paths = [path for path in paths if shards.shard_of(submission_name(path), count) == index]
+        mine = set(shards.part(map(submission_name, paths), index, count))
+        paths = [path for path in paths if submission_name(path) in mine]
         print(f"shard {index}/{count}: {len(paths)} of {len(args.submissions)} submission(s)",
               flush=True)
     out.mkdir(parents=True, exist_ok=True)
