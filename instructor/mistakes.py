@@ -91,8 +91,8 @@ MISTAKES = {
         SVM, [
             ('    dW += 2 * reg * W\n',
              '    dW += reg * W\n'),
-            ('loss = margins.sum() / num_train + reg * np.vdot(W, W)',
-             'loss = margins.sum() / num_train + 0.5 * reg * np.vdot(W, W)'),
+            ('loss = margins.sum() / num_train + reg * np.sum(W * W)',
+             'loss = margins.sum() / num_train + 0.5 * reg * np.sum(W * W)'),
             ('dW = (dscores.T @ X).T + 2 * reg * W',
              'dW = (dscores.T @ X).T + reg * W'),
         ],
@@ -162,8 +162,8 @@ MISTAKES = {
         evidence={"svm_loss_vectorized.grad": "divided by N"}),
     "svm_vec_leftover_print": Mistake(
         SVM, [
-            ("    loss = margins.sum() / num_train + reg * np.vdot(W, W)\n",
-             "    loss = margins.sum() / num_train + reg * np.vdot(W, W)\n"
+            ("    loss = margins.sum() / num_train + reg * np.sum(W * W)\n",
+             "    loss = margins.sum() / num_train + reg * np.sum(W * W)\n"
              "    print('loss', loss)\n"),
         ],
         'svm_loss_vectorized prints (a leftover print?): whatever a function prints is part '
@@ -239,8 +239,9 @@ MISTAKES = {
         SOFTMAX, [
             ('    dW += 2 * reg * W\n',
              '    dW += reg * W\n'),
-            ('    loss += reg * np.vdot(W, W)',
-             '    loss += 0.5 * reg * np.vdot(W, W)'),
+            # the vectorized loss's (the naive loss has the same line, written for the student)
+            ('scores[rows, y]).sum() / num_train\n    loss += reg * np.sum(W * W)',
+             'scores[rows, y]).sum() / num_train\n    loss += 0.5 * reg * np.sum(W * W)'),
             ('dW = (dscores.T @ X).T + 2 * reg * W',
              'dW = (dscores.T @ X).T + reg * W'),
         ],

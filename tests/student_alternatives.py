@@ -147,8 +147,7 @@ SVM_VEC_LOSS = _at(4, """\
     correct_class_scores = scores[rows, y][:, np.newaxis]  # (N, 1)
     margins = np.maximum(0, scores - correct_class_scores + 1)
     margins[rows, y] = 0  # the sum runs over j != y_i only
-    # np.vdot(W, W) is sum(W**2) as one dot product, with no (D, C) temporary.
-    loss = margins.sum() / num_train + reg * np.vdot(W, W)
+    loss = margins.sum() / num_train + reg * np.sum(W * W)
 """)
 
 SVM_VEC_GRAD = _at(4, """\
@@ -185,8 +184,7 @@ SOFTMAX_VEC = _at(4, """\
     exp_scores = np.exp(scores)
     sum_exp = exp_scores.sum(axis=1, keepdims=True)  # (N, 1)
     loss = (np.log(sum_exp[:, 0]) - scores[rows, y]).sum() / num_train
-    # np.vdot(W, W) is sum(W**2) as one dot product, with no (D, C) temporary.
-    loss += reg * np.vdot(W, W)
+    loss += reg * np.sum(W * W)
 
     dscores = exp_scores / sum_exp                   # probabilities
     dscores[rows, y] -= 1

@@ -196,7 +196,7 @@ def test_every_payload_declares_its_verdict():
 def test_payload_gets_its_verdict(batch, payload):
     if payload in batch["skipped"]:
         fx.need(batch["skipped"][payload], f"{payload} is only held by it")
-    _assert_verdict(batch, payload)
+    assert_verdict(batch, payload)
 
 
 @pytest.mark.parametrize("name", ["good", "good_zip", "stub", "wrong_add", "syntax_error",
@@ -205,10 +205,17 @@ def test_payload_gets_its_verdict(batch, payload):
                                   "long_names", "markdown_names", "replaced_provided", "traversal",
                                   "no_assignment"])
 def test_submission_gets_its_verdict(batch, name):
-    _assert_verdict(batch, name)
+    assert_verdict(batch, name)
 
 
-def _assert_verdict(batch, key):
+# The submissions whose verdict the batch's other runs (an ordinary user's grader, the uid
+# isolation) must give again: every payload and the submission-level cases.
+REGRADED = sorted(set(PAYLOADS) | {"good", "stub", "wrong_add", "a b", "bob!", "nested_notebook",
+                                   "markdown_names", "replaced_provided", "traversal"})
+
+
+def assert_verdict(batch, key):
+    """The submission ``key`` of a batch's run got its expected status and checks."""
     record = result(batch["out"], _name(batch, key))
     status, expected = batch["expected"][key]
     reasons = {c["id"]: c["reason"] for c in record["checks"]}

@@ -118,8 +118,7 @@ def svm_loss_vectorized(W, X, y, reg):
     correct_class_scores = scores[rows, y][:, np.newaxis]  # (N, 1)
     margins = np.maximum(0, scores - correct_class_scores + 1)
     margins[rows, y] = 0  # the sum runs over j != y_i only
-    # np.vdot(W, W) is sum(W**2) as one dot product, with no (D, C) temporary.
-    loss = margins.sum() / num_train + reg * np.vdot(W, W)
+    loss = margins.sum() / num_train + reg * np.sum(W * W)
     ### END SOLUTION
 
     # TODO (2_svm.ipynb, section 5): Compute the gradient without any loop.

@@ -126,8 +126,7 @@ def softmax_loss_vectorized(W, X, y, reg):
     exp_scores = np.exp(scores)
     sum_exp = exp_scores.sum(axis=1, keepdims=True)  # (N, 1)
     loss = (np.log(sum_exp[:, 0]) - scores[rows, y]).sum() / num_train
-    # np.vdot(W, W) is sum(W**2) as one dot product, with no (D, C) temporary.
-    loss += reg * np.vdot(W, W)
+    loss += reg * np.sum(W * W)
 
     dscores = exp_scores / sum_exp                   # probabilities
     dscores[rows, y] -= 1
