@@ -188,6 +188,21 @@ def blocking_folder(path):
     return None
 
 
+# The worker's own modules (they run standalone: imported from their folder).
+WORKER_CODE = Path(__file__).resolve().parents[1] / "instructor" / "grading" / "worker"
+
+
+def landlock_module():
+    """The worker's :mod:`landlock` module, imported as the worker imports it."""
+    import sys
+    sys.path.insert(0, str(WORKER_CODE))
+    try:
+        import landlock
+        return landlock
+    finally:
+        sys.path.pop(0)
+
+
 def with_folders_reachable(argv, needed):
     """argv run (by root) in a mount namespace where every path in ``needed`` is reachable.
 

@@ -214,9 +214,14 @@ REGRADED = sorted(set(PAYLOADS) | {"good", "stub", "wrong_add", "a b", "bob!", "
                                    "markdown_names", "replaced_provided", "traversal"})
 
 
+def record_of(batch, key):
+    """The result.json of the submission ``key`` in a batch's run."""
+    return result(batch["out"], _name(batch, key))
+
+
 def assert_verdict(batch, key):
     """The submission ``key`` of a batch's run got its expected status and checks."""
-    record = result(batch["out"], _name(batch, key))
+    record = record_of(batch, key)
     status, expected = batch["expected"][key]
     reasons = {c["id"]: c["reason"] for c in record["checks"]}
     assert (record["status"], passed(record)) == (status, expected), (record["notes"], reasons)

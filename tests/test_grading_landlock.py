@@ -19,7 +19,6 @@ import pytest
 
 import grading_fixtures as fx
 
-WORKER = Path(__file__).resolve().parents[1] / "instructor" / "grading" / "worker"
 MACHINE = fx.machine()
 
 pytestmark = pytest.mark.skipif(not MACHINE["linux"], reason="Landlock and seccomp are Linux's")
@@ -61,15 +60,6 @@ TRIES = textwrap.dedent("""
 """)
 
 
-def _landlock_abi():
-    sys.path.insert(0, str(WORKER))
-    try:
-        import landlock
-        return landlock.abi()
-    finally:
-        sys.path.pop(0)
-
-
 @pytest.fixture
 def tries(tmp_path):
     import json
@@ -86,7 +76,7 @@ def tries(tmp_path):
 
     def run(how):
         done = subprocess.run(
-            [sys.executable, "-c", TRIES, str(WORKER), str(allowed), str(secrets / "answers.ipynb"),
+            [sys.executable, "-c", TRIES, str(fx.WORKER_CODE), str(allowed), str(secrets / "answers.ipynb"),
              str(scratch), how, str(listener.getsockname()[1]), str(bystander.pid)],
             capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
         assert done.returncode == 0, done.stderr
@@ -104,7 +94,7 @@ def test_without_a_restriction_everything_works(tries):
 
 
 def test_landlock_leaves_only_what_it_was_given(tries):
-    abi = _landlock_abi()
+    abi = fx.landlock_module().abi()
     if abi < 6:
         fx.need("Landlock ABI 6 (Linux 6.12)", f"this kernel has ABI {abi}")
     worked = tries("landlock")
@@ -127,14 +117,10 @@ def test_the_filter_without_a_network_refuses_every_new_socket(tries):
 
 
 def test_landlock_that_cannot_start_says_why(monkeypatch):
-    sys.path.insert(0, str(WORKER))
-    try:
-        import landlock
-        monkeypatch.setattr(landlock, "abi", lambda: 0)
-        with pytest.raises(landlock.Unavailable, match="Landlock is not enabled"):
-            landlock.restrict([], [])
-    finally:
-        sys.path.pop(0)
+    landlock = fx.landlock_module()
+    monkeypatch.setattr(landlock, "abi", lambda: 0)
+    with pytest.raises(landlock.Unavailable, match="Landlock is not enabled"):
+        landlock.restrict([], [])
 
 
 def test_the_uid_isolation_needs_root(monkeypatch):

@@ -13,7 +13,6 @@ The uid must run this Python: where it lives in a folder others cannot enter
 folder (tests/grading_fixtures.py: with_folders_reachable).
 """
 
-import json
 import os
 import shutil
 import subprocess
@@ -40,15 +39,6 @@ UID_VERDICTS = {
 }
 
 
-def _landlock():
-    sys.path.insert(0, str(ROOT / "instructor" / "grading" / "worker"))
-    try:
-        import landlock
-        return landlock.abi()
-    finally:
-        sys.path.pop(0)
-
-
 def graded_as_root_without_namespaces(argv, env):
     from instructor.grading import sandbox
     needed = [sys.executable, *sandbox.python_roots()]
@@ -62,7 +52,7 @@ def uid_batch():
         pytest.skip("the uid isolation is the grader as root's (as on Gradescope)")
     if not MACHINE["bubblewrap"]:
         fx.need("bubblewrap", "the test shows the uid this Python through a mount namespace")
-    if _landlock() < 6:
+    if fx.landlock_module().abi() < 6:
         fx.need("Landlock ABI 6 (Linux 6.12)", "the uid isolation's verdicts are those of a "
                 "kernel with Landlock's files, TCP and signal scopes")
     tmp = Path(tempfile.mkdtemp(prefix="grader-uid-"))      # 0700: root's alone
@@ -95,14 +85,9 @@ def uid_batch():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _record(run, key):
-    from instructor.grading.submission import submission_name
-    return json.loads((run["out"] / submission_name(run["paths"][key]) / "result.json").read_text())
-
-
 def test_the_batch_was_graded_with_the_uid_isolation(uid_batch):
     assert uid_batch["done"].returncode == 0, uid_batch["done"].stdout + uid_batch["done"].stderr
-    record = _record(uid_batch, "good")
+    record = batch_tests.record_of(uid_batch, "good")
     assert record["isolation"] == {"name": "uid", "secure": True, "warning": "",
                                    "landlock": True}
     assert record["enforced"]["network"] == "no new socket (seccomp); no TCP (Landlock)"
@@ -121,7 +106,7 @@ def test_hidden_checks_say_only_what_kind_of_failure(uid_batch):
 
 
 def test_a_full_scratch_folder_is_named_as_the_reason(uid_batch):
-    reasons = {c["reason"] for c in _record(uid_batch, "disk_filler")["checks"]}
+    reasons = {c["reason"] for c in batch_tests.record_of(uid_batch, "disk_filler")["checks"]}
     assert any("wrote more than its scratch folder holds (64 MB)" in r for r in reasons), reasons
 
 

@@ -95,11 +95,6 @@ def fx_python_roots():
     return sandbox.python_roots()
 
 
-def _record(run, key):
-    from instructor.grading.submission import submission_name
-    return json.loads((run["out"] / submission_name(run["paths"][key]) / "result.json").read_text())
-
-
 def test_the_grader_ran_as_an_ordinary_user(ordinary):
     assert ordinary["done"].returncode == 0, ordinary["done"].stdout + ordinary["done"].stderr
     owners = {path.stat().st_uid for path in ordinary["out"].rglob("result.json")}
@@ -118,9 +113,9 @@ def test_every_verdict_is_the_same_as_root_s(ordinary, key):
 def test_without_a_cgroup_the_results_say_so(ordinary):
     """An ordinary user's grader cannot make a cgroup: the memory limit is per process only,
     and the results say so; four processes then hold more than the limit together."""
-    record = _record(ordinary, "good")
+    record = batch_tests.record_of(ordinary, "good")
     assert "only: no cgroup could be made here" in record["enforced"]["memory"]
-    children = {c["id"]: c["reason"] for c in _record(ordinary, "memory_children")["checks"]}
+    children = {c["id"]: c["reason"] for c in batch_tests.record_of(ordinary, "memory_children")["checks"]}
     assert "four processes held 1.6 GB together" in children["add-small"]
     assert record["enforced"]["cpu"].startswith("not limited")
     assert "sandbox's own processes" in record["enforced"]["processes"]

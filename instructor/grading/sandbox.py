@@ -172,18 +172,12 @@ def _detect_uid():
 
 def _probe_uid():
     """What the probe found as the uid ({"seccomp": ..., "landlock": ...}), or why it failed."""
-    from . import worker as worker_package
     with tempfile.TemporaryDirectory() as folder:
+        os.chmod(folder, 0o755)
         # A copy the uid can read (the grader's own may be private to root, as on Gradescope).
-        code = os.path.join(folder, "worker")
-        shutil.copytree(os.path.dirname(worker_package.__file__), code,
-                        ignore=shutil.ignore_patterns("__pycache__"))
-        readable_tree(folder)
+        code = str(worker_code_copy(os.path.join(folder, "worker")))
         try:
-            done = subprocess.run(
-                [sys.executable, "-I", "-c", _UID_PROBE_CODE, code, *worker_readable(code)],
-                capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-                user=UID_PROBE, group=UID_PROBE, extra_groups=[], cwd="/")
+            done = as_probe_uid([_UID_PROBE_CODE, code, *worker_readable(code)])
         except (OSError, subprocess.SubprocessError) as error:
             return str(error)
     if done.returncode != 0:
@@ -192,6 +186,25 @@ def _probe_uid():
         return json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
         return f"the probe printed {done.stdout[-200:]!r}"
+
+
+def as_probe_uid(arguments):
+    """``python -I -c CODE ARGS...`` (``arguments``) run as :data:`UID_PROBE`, from ``/``."""
+    return subprocess.run([sys.executable, "-I", "-c", *arguments], capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL, user=UID_PROBE,
+                          group=UID_PROBE, extra_groups=[], cwd="/")
+
+
+def worker_code_copy(target, group=None):
+    """A copy of the worker's code (:mod:`.worker`) at ``target`` that its uid can read.
+
+    ``group`` as for :func:`readable_tree`. Returns ``target`` as a Path.
+    """
+    from . import worker as worker_package
+    shutil.copytree(os.path.dirname(worker_package.__file__), target,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    readable_tree(target, group)
+    return Path(target)
 
 
 def readable_tree(root, group=None):
@@ -227,10 +240,7 @@ def reachable_by_others(paths):
     Asked of the kernel itself (``access`` as that uid), so every folder on
     the way, ACLs and mount options count.
     """
-    paths = [str(Path(p).resolve()) for p in paths]
-    done = subprocess.run([sys.executable, "-I", "-c", _REACH_PROBE, *paths],
-                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-                          user=UID_PROBE, group=UID_PROBE, extra_groups=[], cwd="/")
+    done = as_probe_uid([_REACH_PROBE, *(str(Path(p).resolve()) for p in paths)])
     if done.returncode != 0:
         raise SandboxUnavailable(f"could not check what another uid can read: "
                                  f"{done.stderr.strip()[-200:]}")

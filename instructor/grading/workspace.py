@@ -180,10 +180,8 @@ def _kernel_config(workspace, bundle, isolation, limits, uid, group):
         scratch.mkdir(mode=0o700)
     if isolation.own_uid:
         os.chown(scratch, uid, uid)
-        code = workspace.root / "code"
-        shutil.copytree(WORKER_CODE, code, ignore=shutil.ignore_patterns("__pycache__"))
-        for tree in (code, workspace.root / "worker"):
-            sandbox.readable_tree(tree, group=uid)
+        code = sandbox.worker_code_copy(workspace.root / "code", group=uid)
+        sandbox.readable_tree(workspace.root / "worker", group=uid)
         private_to_group(workspace.root, uid)
     outlines = {module_name(rel): outline((bundle.kit / rel).read_text(encoding="utf-8"))
                 for rel in bundle.student_files}
