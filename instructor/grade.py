@@ -122,14 +122,16 @@ def harness_argv(workspace, bundle, limits, notebooks=None):
 
 
 def gather_evidence(workspace, bundle, limits, group):
-    """The facts about the student's code that the hints need, from a run of their own."""
+    """The facts about the student's code that the hints need, and how their run ended."""
     notebook = evidence_run.write_notebook(workspace)
     env = {**harness_environment(workspace, limits),
            "GRADER_ITEMS": str(workspace.grader / evidence_run.ITEMS)}
-    harness.run(harness_argv(workspace, bundle, limits, [notebook]), env, workspace.kit,
-                min(limits.timeout, evidence_run.TIMEOUT), harness_limits(limits),
-                extra_groups=[group])
-    return evidence_run.facts(workspace.events)
+    run = harness.run(harness_argv(workspace, bundle, limits, [notebook]), env, workspace.kit,
+                      min(limits.timeout, evidence_run.TIMEOUT), harness_limits(limits),
+                      extra_groups=[group])
+    ended = {"returncode": run.returncode, "timed_out": run.timed_out,
+             "seconds": round(run.seconds, 2)}
+    return evidence_run.facts(workspace.events), ended
 
 
 def enforcement(isolation, limits, group):
@@ -229,9 +231,8 @@ def grade_one(path, name, submission, bundle, isolation, limits, uid=None, code=
             # Only a submission graded normally: after a timeout or a crash the evidence
             # run would wait on the same code again, for hints it may not get.
             if status == "ok" and not all(check.passed for check in checks):
-                started = time.monotonic()
-                extra["evidence"] = gather_evidence(workspace, bundle, limits, group)
-                extra["evidence_seconds"] = round(time.monotonic() - started, 2)
+                extra["evidence"], extra["evidence_run"] = gather_evidence(workspace, bundle,
+                                                                           limits, group)
             extra["harness"] = {"returncode": run.returncode, "timed_out": run.timed_out,
                                 "seconds": round(run.seconds, 2), "output_bytes": run.output_bytes,
                                 "output": run.output[-20_000:]}

@@ -265,7 +265,7 @@ def test_mistake_loses_exactly_its_checks_and_its_hint_names_it_alone(real, mist
     assert record["status"] == "ok"
     assert failed(record) == MISTAKES[mistake].checks
     # The evidence was measured through the stand-ins, on the student's process.
-    assert hints.diagnose(record["evidence"]) == [mistake]
+    assert hints.diagnose(record["evidence"]) == [mistake], record["evidence_run"]
     text = (real["out"] / mistake / "feedback.md").read_text()
     named = [name for name, other in MISTAKES.items() if other.description in text]
     assert named == [mistake]

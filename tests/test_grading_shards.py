@@ -22,7 +22,7 @@ MACHINE = fx.machine()
 FLAGS = ["--jobs", "1", "--call-timeout", "3", "--cell-timeout", "30", "--timeout", "120",
          "--memory-mb", "1024"]
 # Everything of a result that is about when and how long, not what.
-TIMING = ("seconds", "graded_at", "harness", "worker_log", "evidence_seconds")
+TIMING = ("seconds", "graded_at", "harness", "worker_log", "evidence_run")
 
 
 def test_a_shard_is_k_of_n_or_n_with_k_from_the_scheduler():

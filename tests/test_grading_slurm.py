@@ -40,7 +40,7 @@ BATCH = {
     "right_again": fx.REFERENCE,
 }
 FLAGS = ["--call-timeout", "1", "--cell-timeout", "30", "--timeout", "120", "--memory-mb", "1024"]
-TIMING = ("seconds", "graded_at", "harness", "worker_log", "evidence_seconds")
+TIMING = ("seconds", "graded_at", "harness", "worker_log", "evidence_run")
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,9 @@ A submission that failed some checks gets one more notebook run in its
 workspace, in a trusted kernel of its own with the same worker and limits:
 one cell that measures the facts about the student's code and appends them to
 the kernel's events. :func:`facts` reads them back. The run has a short time
-limit of its own; whatever it did not measure is simply not evidence.
+limit of its own; whatever it did not measure is simply not evidence, and
+``result.json`` says how the run ended (``evidence_run``), so that a missing hint
+is explained.
 """
 
 import nbformat
@@ -13,7 +15,10 @@ from .results import read_items
 
 NOTEBOOK = "grader-evidence.ipynb"
 ITEMS = "evidence-items.jsonl"
-TIMEOUT = 60            # seconds for the whole run, at most (it takes a few)
+# Seconds for the whole run, at most. It takes a few on an idle machine; a full test run
+# with a notebook run beside it (both cores busy) once left a submission without facts
+# at a limit of 60 s, so that room is doubled.
+TIMEOUT = 120
 FACT_NAME_CAP = 100
 # The kernel's working directory is the kit's notebooks/ folder, as for every check
 # notebook; the kit's root goes on sys.path as their set-up cells put it.
