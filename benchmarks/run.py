@@ -347,9 +347,8 @@ def bench_grading(scratch):
         shutil.copytree(KIT_ROOT / folder, one_process / folder,
                         ignore=shutil.ignore_patterns("__pycache__", "cifar-10-*"))
     shutil.copytree(bundle.root / "checks", one_process / "notebooks")
-    threads = {name: "1" for name in sandbox.THREAD_VARIABLES}
     env = dict(os.environ, ASSIGNMENT_DATASET="digits", MPLBACKEND="Agg",
-               PYTHONPATH=str(KIT_ROOT), **threads)
+               PYTHONPATH=str(KIT_ROOT), **sandbox.numerics_environment())
     # An empty configuration pins pytest's rootdir to the copy; like the grader's harness,
     # a plugin loaded before nbval spares it the grammars of rfc3987_syntax (see the
     # benchmarks/README.md).

@@ -106,7 +106,7 @@ def harness_environment(workspace, limits):
             "TMPDIR": str(g / "home"),
             # Room for all the student's code may print and the check's own prints beside.
             "GRADER_OUTPUT_CAP": str(2 * limits.output_kb * 1000 + 100_000),
-            **{name: "1" for name in sandbox.THREAD_VARIABLES}}
+            **sandbox.numerics_environment()}
 
 
 def harness_argv(workspace, bundle, limits, notebooks=None):

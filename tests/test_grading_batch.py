@@ -75,12 +75,15 @@ def runnable(header, machine=MACHINE):
     return None
 
 
-def _with_payload(folder, name):
+def _with_payload(folder, name, replace=()):
+    """Append payload ``name`` to the submission's calc.py, each (old, new) of ``replace`` done."""
     header = PAYLOADS[name]
     calc = folder / "assignment" / "calc.py"
-    calc.write_text(BASES[header["base"]] + "\n"
-                    + (ADVERSARIAL / f"{name}.py").read_text().replace(
-                        "grader-escape", f"grader-escape-{TOKEN}"))
+    text = (ADVERSARIAL / f"{name}.py").read_text().replace("grader-escape", f"grader-escape-{TOKEN}")
+    for old, new in replace:
+        assert old in text, (name, old)
+        text = text.replace(old, new)
+    calc.write_text(BASES[header["base"]] + "\n" + text)
 
 
 def _zip_with_names(path, names):

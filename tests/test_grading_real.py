@@ -284,11 +284,12 @@ def test_vectorized_functions_that_call_the_naive_ones_lose_the_speed_checks(rea
 
 
 def test_gradients_by_finite_differences_lose_the_speed_checks(real):
-    """Finite differences in float32 are also too coarse for the float32 checks, and
-    training with them is too slow for the hyperparameter searches (stopped at 60 s)."""
+    """Finite differences in float32 are also too coarse for the float32 checks. Training
+    with them takes the searches close to their cell's 60 s: on a slower machine they are
+    stopped there and fail too (they did on an earlier one), on a faster one they pass."""
     record = result(real["out"], "finite_differences")
-    assert failed(record) == SPEED | {"svm-vec-float32-hidden", "softmax-vec-float32-hidden",
-                                      "svm-search", "softmax-search"}, \
+    lost = SPEED | {"svm-vec-float32-hidden", "softmax-vec-float32-hidden"}
+    assert lost <= failed(record) <= lost | {"svm-search", "softmax-search"}, \
         {c["id"]: c["reason"] for c in record["checks"] if not c["passed"]}
 
 

@@ -461,3 +461,24 @@ def test_a_module_that_does_not_import_is_told_once_with_its_line(tmp_path, monk
     outcomes, events = _import_events({"finepkg/__init__.py": "", "finepkg/mod.py": fine},
                                       tmp_path / "fine", monkeypatch, "finepkg")
     assert (outcomes, events) == ([1, 1], [])
+
+
+def test_the_worker_keeps_the_machine_s_blas_settings_one_thread_and_nothing_else(
+        tmp_path, monkeypatch):
+    """OPENBLAS_CORETYPE and the like choose the kernels that round (see
+    sandbox.NUMERICS_PREFIXES); the grader's other variables stay out of the worker's view."""
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    monkeypatch.setenv("GRADER_SECRET_TOKEN", "not for students")
+    source = "import os\n\ndef environment():\n    return dict(os.environ)\n"
+    link, finder = fx.open_link(tmp_path, {"envpkg/__init__.py": "", "envpkg/env.py": source})
+    monkeypatch.setattr(sys, "meta_path", [finder] + sys.meta_path)
+    monkeypatch.syspath_prepend(str(tmp_path / "kit"))
+    try:
+        seen = importlib.import_module("envpkg.env").environment()
+    finally:
+        link.stop()
+        for name in ("envpkg", "envpkg.env"):
+            sys.modules.pop(name, None)
+    assert seen["OPENBLAS_CORETYPE"] == "Haswell" and seen["OPENBLAS_NUM_THREADS"] == "1"
+    assert "GRADER_SECRET_TOKEN" not in seen

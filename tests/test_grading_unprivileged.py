@@ -56,9 +56,11 @@ def ordinary(real_release):
         bundle = fx.make_bundle(tmp / "autograder")
         machine = dict(MACHINE, root=False, cgroup=False)
         paths, expected, skipped = batch_tests.build_batch(tmp / "subs", bundle, machine)
-        # Held by a cgroup only: graded anyway, to show what its absence lets through.
-        paths["memory_children"] = fx.make_submission(tmp / "subs" / "memory_children")
-        batch_tests._with_payload(paths["memory_children"], "memory_children")
+        # Held by a cgroup only: graded anyway, on its own with time to hold its memory (see
+        # the payload), to show what the cgroup's absence lets through.
+        children = fx.make_submission(tmp / "subs" / "memory_children")
+        batch_tests._with_payload(children, "memory_children",
+                                  replace=[("HOLD_SECONDS = 2", "HOLD_SECONDS = 25")])
         real_bundle = tmp / "real-autograder"
         shutil.copytree(real_release / "autograder", real_bundle)
         reference = tmp / "real-subs" / "reference"
@@ -81,6 +83,12 @@ def ordinary(real_release):
             grade + [*map(str, paths.values()), "--autograder", str(bundle), "--out", str(out),
                      *batch_tests.FLAGS], needed), cwd=ROOT, env=env, capture_output=True,
             text=True, timeout=1200)
+        longer = [*batch_tests.FLAGS, "--call-timeout", "30"]
+        held = subprocess.run(as_ordinary_user(
+            grade + [str(children), "--autograder", str(bundle), "--out", str(out), *longer],
+            needed), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert held.returncode == 0, held.stdout + held.stderr
+        paths["memory_children"] = children
         real = subprocess.run(as_ordinary_user(
             grade + [str(reference), "--autograder", str(real_bundle), "--out", str(real_out)],
             needed), cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)

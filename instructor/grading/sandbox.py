@@ -45,6 +45,12 @@ KIT, WORKER, SCRATCH = "/kit", "/grader", "/scratch"
 SYSTEM_FOLDERS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                     "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+# The machine's settings of BLAS and numpy (OPENBLAS_CORETYPE, MKL_CBWR,
+# NPY_DISABLE_CPU_FEATURES, ...) reach the trusted kernel and the worker: an operator sets
+# them so that the kernels compute correctly or reproducibly on this machine, and other
+# kernels round differently (OpenBLAS's AVX-512 kernels and its Haswell ones give a
+# (1, 4) @ (4, 2) product 1 ulp apart). They are configuration, not secrets.
+NUMERICS_PREFIXES = ("OPENBLAS_", "GOTO_", "MKL_", "NPY_")
 INSECURE_WARNING = ("INSECURE: graded without a sandbox (--insecure-no-sandbox): the student's "
                     "code ran as the grader's user, with the network and every file that user "
                     "can read, the expected outputs and other submissions among them.")
@@ -350,11 +356,24 @@ def bwrap_argv(kit, worker, scratch_bytes):
     return args
 
 
+def numerics_environment(environ=None):
+    """This process's settings of BLAS and numpy (:data:`NUMERICS_PREFIXES`), every thread
+    count set to 1 (one core's work for each submission).
+
+    Returns
+    -------
+    dict of str to str
+    """
+    environ = os.environ if environ is None else environ
+    kept = {name: value for name, value in environ.items() if name.startswith(NUMERICS_PREFIXES)}
+    return {**kept, **{name: "1" for name in THREAD_VARIABLES}}
+
+
 def worker_environment(scratch):
     bindir = os.path.dirname(sys.executable)
     return {"PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin", "HOME": scratch, "TMPDIR": scratch,
             "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "MPLBACKEND": "Agg", "MPLCONFIGDIR": scratch,
-            "USER": "student", "LOGNAME": "student", **{name: "1" for name in THREAD_VARIABLES}}
+            "USER": "student", "LOGNAME": "student", **numerics_environment()}
 
 
 def worker_command(isolation, kit, worker, scratch, scratch_bytes, config_text):

@@ -168,7 +168,7 @@ def build_workspace(path, bundle, submission, isolation, limits, uid, group=None
                 "IPYTHONDIR": str(grader / "ipython"),
                 "MPLBACKEND": "Agg",
                 **({"GRADER_REFERENCE": str(bundle.reference)} if bundle.reference else {}),
-                **{name: "1" for name in sandbox.THREAD_VARIABLES}}}
+                **sandbox.numerics_environment()}}
     (grader / "share" / "kernels" / KERNEL_NAME / "kernel.json").write_text(json.dumps(spec))
     return workspace
 
