@@ -356,7 +356,7 @@ def bwrap_argv(kit, worker, scratch_bytes):
     return args
 
 
-def numerics_environment(environ=None):
+def numerics_environment():
     """This process's settings of BLAS and numpy (:data:`NUMERICS_PREFIXES`), every thread
     count set to 1 (one core's work for each submission).
 
@@ -364,8 +364,8 @@ def numerics_environment(environ=None):
     -------
     dict of str to str
     """
-    environ = os.environ if environ is None else environ
-    kept = {name: value for name, value in environ.items() if name.startswith(NUMERICS_PREFIXES)}
+    kept = {name: value for name, value in os.environ.items()
+            if name.startswith(NUMERICS_PREFIXES)}
     return {**kept, **{name: "1" for name in THREAD_VARIABLES}}
 
 
